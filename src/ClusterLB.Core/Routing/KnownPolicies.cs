@@ -1,0 +1,34 @@
+using System.Collections.Frozen;
+
+namespace ClusterLB.Core.Routing;
+
+/// <summary>
+/// Policy names a routing table may use, per kind. The defaults are the policies the node registers
+/// (YARP's built-in ones); a table naming anything else is rejected before it is persisted.
+/// </summary>
+public sealed record KnownPolicies
+{
+    private static FrozenSet<string> Set(params string[] names) => names.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The policies a ClusterLB node provides.</summary>
+    public static KnownPolicies Default { get; } = new();
+
+    /// <summary>Load-balancing policies.</summary>
+    public FrozenSet<string> LoadBalancing { get; init; } =
+        Set("PowerOfTwoChoices", "FirstAlphabetical", "Random", "RoundRobin", "LeastRequests");
+
+    /// <summary>Session-affinity policies.</summary>
+    public FrozenSet<string> SessionAffinity { get; init; } = Set("HashCookie", "ArrCookie", "Cookie", "CustomHeader");
+
+    /// <summary>What to do when an affinitized destination is unavailable.</summary>
+    public FrozenSet<string> AffinityFailure { get; init; } = Set("Redistribute", "Return503Error");
+
+    /// <summary>Active health-check policies.</summary>
+    public FrozenSet<string> ActiveHealth { get; init; } = Set("ConsecutiveFailures");
+
+    /// <summary>Passive health-check policies.</summary>
+    public FrozenSet<string> PassiveHealth { get; init; } = Set("TransportFailureRate");
+
+    /// <summary>Available-destinations policies.</summary>
+    public FrozenSet<string> AvailableDestinations { get; init; } = Set("HealthyAndUnknown", "HealthyOrPanic");
+}

@@ -1,0 +1,45 @@
+using System.Collections.Immutable;
+
+namespace ClusterLB.Core.Routing;
+
+/// <summary>
+/// The routing table every node runs: routes and clusters in YARP's schema, with the version
+/// of the last change applied. Immutable: a change builds a new table.
+/// </summary>
+public sealed record RoutingTable
+{
+    /// <summary>The table before any change: version 0, nothing routed.</summary>
+    public static RoutingTable Empty { get; } = new();
+
+    /// <summary>Number of changes applied since the table was created; 0 for the empty table.</summary>
+    public long Version { get; init; }
+
+    /// <summary>Routes by route id.</summary>
+    public ImmutableSortedDictionary<string, RouteDefinition> Routes { get; init; } =
+        ImmutableSortedDictionary<string, RouteDefinition>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Clusters by cluster id.</summary>
+    public ImmutableSortedDictionary<string, ClusterDefinition> Clusters { get; init; } =
+        ImmutableSortedDictionary<string, ClusterDefinition>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Builds an unversioned table from routes and clusters, e.g. read from configuration.</summary>
+    public static RoutingTable From(IEnumerable<RouteDefinition> routes, IEnumerable<ClusterDefinition> clusters) => new()
+    {
+        Routes = routes.ToImmutableSortedDictionary(r => r.RouteId, r => r, StringComparer.Ordinal),
+        Clusters = clusters.ToImmutableSortedDictionary(c => c.ClusterId, c => c, StringComparer.Ordinal),
+    };
+
+    /// <summary>Returns the table after <paramref name="change"/>, one version later.</summary>
+    public RoutingTable Apply(IRoutingTableEvent change) => change switch
+    {
+        RoutingTableImported imported => From(imported.Routes, imported.Clusters) with { Version = Version + 1 },
+        _ => throw new ArgumentOutOfRangeException(nameof(change), change.GetType().Name, "Unknown routing-table event."),
+    };
+
+    /// <summary>
+    /// Whether both tables route the same way, whatever their versions. Compared through the
+    /// canonical JSON form, since the definitions hold collections that records compare by reference.
+    /// </summary>
+    public bool HasSameContentAs(RoutingTable other) =>
+        RoutingTableJson.Canonical(this with { Version = 0 }) == RoutingTableJson.Canonical(other with { Version = 0 });
+}

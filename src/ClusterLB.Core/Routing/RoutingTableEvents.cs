@@ -1,0 +1,22 @@
+namespace ClusterLB.Core.Routing;
+
+/// <summary>A persisted change of the routing table. Each one raises the table's version by one.</summary>
+public interface IRoutingTableEvent
+{
+}
+
+/// <summary>The whole table was replaced, from configuration on first start or by an import.</summary>
+/// <param name="Routes">The new routes.</param>
+/// <param name="Clusters">The new clusters.</param>
+/// <param name="Source">Where the table came from, e.g. <c>configuration</c>.</param>
+/// <param name="At">When the change was accepted.</param>
+public sealed record RoutingTableImported(
+    IReadOnlyList<RouteDefinition> Routes,
+    IReadOnlyList<ClusterDefinition> Clusters,
+    string Source,
+    DateTimeOffset At) : IRoutingTableEvent
+{
+    /// <summary>An import of every route and cluster of <paramref name="table"/>.</summary>
+    public static RoutingTableImported Of(RoutingTable table, string source, DateTimeOffset at) =>
+        new(table.Routes.Values.ToList(), table.Clusters.Values.ToList(), source, at);
+}

@@ -1,0 +1,246 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterLB.EchoBackend;
+
+/// <summary>
+/// A small HTTP backend that answers with its name and what it received. Runs on its own
+/// (<c>--name</c>, <c>--urls</c>) or inside another process (demo mode, tests, benchmarks).
+/// </summary>
+public sealed class EchoServer : IAsyncDisposable
+{
+    /// <summary>Response header naming the backend that answered.</summary>
+    public const string BackendHeader = "X-Backend";
+
+    private readonly WebApplication _app;
+    private long _requestBodyBytes;
+    private volatile bool _failingHealth;
+
+    private EchoServer(WebApplication app, string name)
+    {
+        _app = app;
+        Name = name;
+    }
+
+    /// <summary>The name the backend answers with.</summary>
+    public string Name { get; }
+
+    /// <summary>Base URLs the backend listens on, once started.</summary>
+    public IReadOnlyList<string> Urls =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+
+    /// <summary>The first URL the backend listens on.</summary>
+    public string Url => Urls[0];
+
+    /// <summary>Request body bytes read so far, over all requests.</summary>
+    public long RequestBodyBytes => Interlocked.Read(ref _requestBodyBytes);
+
+    /// <summary>Whether <c>/health</c> answers 503.</summary>
+    public bool FailingHealth
+    {
+        get => _failingHealth;
+        set => _failingHealth = value;
+    }
+
+    /// <summary>Named gates that <c>/stream?gate=NAME</c> waits on after its first chunk.</summary>
+    public StreamGates Gates { get; } = new();
+
+    /// <summary>Builds a backend named <paramref name="name"/> listening on <paramref name="urls"/>; start it with <see cref="StartAsync"/>.</summary>
+    public static EchoServer Create(string name, string urls, string[]? args = null, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.WebHost.UseUrls(urls);
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        var app = builder.Build();
+        var server = new EchoServer(app, name);
+        server.Map(app);
+        return server;
+    }
+
+    /// <summary>Starts listening.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
+
+    /// <summary>Waits until the process is asked to stop (SIGTERM, Ctrl+C).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.UseWebSockets();
+        app.Use((context, next) =>
+        {
+            context.Response.Headers[BackendHeader] = Name;
+            return next(context);
+        });
+
+        app.MapGet("/health", () => FailingHealth
+            ? Results.Text($"{Name}: failing\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text($"{Name}: ok\n"));
+        app.MapPost("/health/fail", () => { FailingHealth = true; return Results.Text($"{Name}: health now fails\n"); });
+        app.MapPost("/health/recover", () => { FailingHealth = false; return Results.Text($"{Name}: health now ok\n"); });
+        app.MapPost("/gates/{gate}", (string gate) => { Gates.Open(gate); return Results.Text($"gate {gate} open\n"); });
+        app.Map("/status/{code:int}", (int code) => code is < 100 or > 599
+            ? Results.Text("status code must be between 100 and 599\n", statusCode: StatusCodes.Status400BadRequest)
+            : Results.Text($"{Name}: status {code}\n", statusCode: code));
+        app.MapGet("/stream", StreamAsync);
+        app.Map("/ws", EchoWebSocketAsync);
+        app.Map("/{**path}", EchoAsync);
+    }
+
+    private async Task EchoAsync(HttpContext context)
+    {
+        var delay = ReadInt(context, "delay", 0, 600_000, absent: 0);
+        var size = ReadInt(context, "size", 0, int.MaxValue, absent: -1);
+        if (await RejectAsync(context, delay, size))
+        {
+            return;
+        }
+
+        if (delay.Value > 0)
+        {
+            await Task.Delay(delay.Value, context.RequestAborted);
+        }
+
+        var bodyLength = await CountRequestBodyAsync(context.Request.Body, context.RequestAborted);
+
+        if (size.Value >= 0)
+        {
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = size.Value;
+            await WriteFillerAsync(context.Response, size.Value, context.RequestAborted);
+            return;
+        }
+
+        var echo = new
+        {
+            backend = Name,
+            method = context.Request.Method,
+            path = context.Request.Path.Value,
+            query = context.Request.QueryString.Value,
+            protocol = context.Request.Protocol,
+            headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            bodyLength,
+        };
+        await context.Response.WriteAsJsonAsync(echo, EchoJson, context.RequestAborted);
+    }
+
+    private async Task StreamAsync(HttpContext context)
+    {
+        var chunks = ReadInt(context, "chunks", 1, 100_000, absent: 5);
+        var chunkSize = ReadInt(context, "chunkSize", 1, 16 * 1024 * 1024, absent: 64);
+        var interval = ReadInt(context, "interval", 0, 60_000, absent: 0);
+        if (await RejectAsync(context, chunks, chunkSize, interval))
+        {
+            return;
+        }
+
+        var gate = context.Request.Query["gate"].ToString();
+        context.Response.ContentType = "application/octet-stream";
+        for (var i = 0; i < chunks.Value; i++)
+        {
+            await WriteFillerAsync(context.Response, chunkSize.Value, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            if (i == 0 && gate.Length > 0)
+            {
+                await Gates.WaitAsync(gate, context.RequestAborted);
+            }
+            else if (interval.Value > 0 && i < chunks.Value - 1)
+            {
+                await Task.Delay(interval.Value, context.RequestAborted);
+            }
+        }
+    }
+
+    private async Task EchoWebSocketAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("/ws expects a WebSocket upgrade\n");
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                return;
+            }
+
+            await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+        }
+    }
+
+    private async Task<long> CountRequestBodyAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            Interlocked.Add(ref _requestBodyBytes, read);
+        }
+
+        return total;
+    }
+
+    private static async Task WriteFillerAsync(HttpResponse response, long size, CancellationToken cancellationToken)
+    {
+        var chunk = Filler.AsMemory();
+        for (long left = size; left > 0; left -= chunk.Length)
+        {
+            await response.Body.WriteAsync(chunk[..(int)Math.Min(chunk.Length, left)], cancellationToken);
+        }
+    }
+
+    private readonly record struct QueryInt(int Value, string? Error);
+
+    /// <summary>Reads whole-number query parameter <paramref name="name"/>: <paramref name="absent"/> when missing.</summary>
+    private static QueryInt ReadInt(HttpContext context, string name, int min, int max, int absent)
+    {
+        var raw = context.Request.Query[name].ToString();
+        if (raw.Length == 0)
+        {
+            return new(absent, null);
+        }
+
+        return int.TryParse(raw, out var value) && value >= min && value <= max
+            ? new(value, null)
+            : new(0, $"query parameter '{name}' must be a whole number from {min} to {max}, was '{raw}'\n");
+    }
+
+    private static async Task<bool> RejectAsync(HttpContext context, params QueryInt[] values)
+    {
+        if (values.FirstOrDefault(v => v.Error is not null).Error is not { } error)
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await context.Response.WriteAsync(error);
+        return true;
+    }
+
+    private static readonly byte[] Filler = Enumerable.Repeat((byte)'x', 64 * 1024).ToArray();
+
+    private static readonly JsonSerializerOptions EchoJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+}

@@ -1,0 +1,33 @@
+using Akka.Actor;
+using ClusterLB.Cluster.Persistence;
+using ClusterLB.Core.Routing;
+using ClusterLB.Node.Configuration;
+using ClusterLB.Node.Routing;
+
+namespace ClusterLB.Node.Admin;
+
+/// <summary>Endpoints of the admin listener: health, status and the routing table.</summary>
+public static class AdminApi
+{
+    /// <summary>Maps the admin endpoints, reading node state from <paramref name="node"/>'s services.</summary>
+    public static void Map(WebApplication admin, IServiceProvider node)
+    {
+        var options = node.GetRequiredService<NodeOptions>();
+        var state = node.GetRequiredService<NodeState>();
+        var journal = node.GetRequiredService<Journal>();
+        NodeStatus Status() => NodeStatus.Of(options.EffectiveNodeName, node.GetRequiredService<ActorSystem>(), state, journal.Description);
+
+        admin.MapGet("/healthz/live", () => Results.Text("live\n"));
+        admin.MapGet("/healthz/ready", () =>
+        {
+            var status = Status();
+            return status.NotReadyBecause is { } reason
+                ? Results.Text($"not ready: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text($"ready: routing table v{status.RoutingTable!.Version}\n");
+        });
+        admin.MapGet("/admin/status", () => Results.Json(Status()));
+        admin.MapGet("/admin/routing-table", () => state.AppliedTable is { } table
+            ? Results.Text(RoutingTableJson.Canonical(table), "application/json")
+            : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+    }
+}

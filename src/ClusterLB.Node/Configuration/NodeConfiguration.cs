@@ -1,0 +1,102 @@
+using ClusterLB.Core.Routing;
+
+namespace ClusterLB.Node.Configuration;
+
+/// <summary>
+/// Everything a node reads from configuration, checked before anything starts: the node refuses to
+/// start, naming each field at fault, rather than run or persist a half-valid setup.
+/// </summary>
+public sealed record NodeConfiguration(NodeOptions Options, RoutingTable ConfiguredTable, IReadOnlyList<ValidationError> Errors)
+{
+    /// <summary>Reads and checks the <c>ClusterLB</c> and <c>ReverseProxy</c> sections.</summary>
+    public static NodeConfiguration Read(IConfiguration configuration)
+    {
+        var errors = new List<ValidationError>();
+        var options = new NodeOptions();
+        try
+        {
+            configuration.GetSection(NodeOptions.Section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException e)
+        {
+            errors.Add(new ValidationError(NodeOptions.Section, e.InnerException?.Message is { } inner ? $"{e.Message} {inner}" : e.Message));
+        }
+
+        ValidateOptions(options, errors);
+
+        var proxyErrors = new List<ValidationError>();
+        var table = ReverseProxySection.Read(configuration, proxyErrors);
+        errors.AddRange(proxyErrors);
+        if (proxyErrors.Count == 0)
+        {
+            errors.AddRange(RoutingTableValidator.Validate(table).Select(e => e with { Field = $"{ReverseProxySection.Name}:{e.Field}" }));
+        }
+
+        return new NodeConfiguration(options, table, errors);
+    }
+
+    private static void ValidateOptions(NodeOptions options, List<ValidationError> errors)
+    {
+        for (var i = 0; i < options.Listeners.Count; i++)
+        {
+            var listener = options.Listeners[i];
+            if (!ListenUrl.TryParse(listener.Url, out _, out var error))
+            {
+                errors.Add(new ValidationError($"ClusterLB:Listeners:{i}:Url", error));
+            }
+
+            if (!Enum.TryParse<Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols>(listener.Protocols, ignoreCase: true, out _))
+            {
+                errors.Add(new ValidationError($"ClusterLB:Listeners:{i}:Protocols", $"'{listener.Protocols}' is not one of Http1, Http2, Http1AndHttp2"));
+            }
+        }
+
+        if (!ListenUrl.TryParse(options.AdminUrl, out _, out var adminError))
+        {
+            errors.Add(new ValidationError("ClusterLB:AdminUrl", adminError));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add(new ValidationError("ClusterLB:DataDirectory", "is required"));
+        }
+
+        if (options.ShutdownDrainTimeout < TimeSpan.Zero)
+        {
+            errors.Add(new ValidationError("ClusterLB:ShutdownDrainTimeout", "must not be negative"));
+        }
+
+        if (options.Cluster.Port is < 0 or > 65535)
+        {
+            errors.Add(new ValidationError("ClusterLB:Cluster:Port", $"{options.Cluster.Port} is not a TCP port (0-65535)"));
+        }
+
+        for (var i = 0; i < options.Cluster.Seeds.Count; i++)
+        {
+            if (!Uri.TryCreate(options.Cluster.Seeds[i], UriKind.Absolute, out var seed) || seed.Scheme != "akka.tcp" || seed.Port <= 0)
+            {
+                errors.Add(new ValidationError($"ClusterLB:Cluster:Seeds:{i}", $"'{options.Cluster.Seeds[i]}' is not a seed address like akka.tcp://{options.Cluster.Name}@10.0.0.1:4053"));
+            }
+            else if (seed.UserInfo != options.Cluster.Name)
+            {
+                errors.Add(new ValidationError($"ClusterLB:Cluster:Seeds:{i}", $"names cluster '{seed.UserInfo}', but this node's ClusterLB:Cluster:Name is '{options.Cluster.Name}'"));
+            }
+        }
+
+        if (options.Persistence.Provider == Cluster.Hosting.JournalProvider.PostgreSql && string.IsNullOrWhiteSpace(options.Persistence.ConnectionString))
+        {
+            errors.Add(new ValidationError("ClusterLB:Persistence:ConnectionString", "is required when Provider is PostgreSql"));
+        }
+
+        if (options.Demo.Enabled)
+        {
+            for (var i = 0; i < options.Demo.Backends.Count; i++)
+            {
+                if (!ListenUrl.TryParse(options.Demo.Backends[i].Url, out _, out var demoError))
+                {
+                    errors.Add(new ValidationError($"ClusterLB:Demo:Backends:{i}:Url", demoError));
+                }
+            }
+        }
+    }
+}

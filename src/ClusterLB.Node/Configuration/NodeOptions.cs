@@ -1,0 +1,77 @@
+using ClusterLB.Cluster.Hosting;
+
+namespace ClusterLB.Node.Configuration;
+
+/// <summary>ClusterLB's own settings: the <c>ClusterLB</c> configuration section.</summary>
+public sealed class NodeOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string Section = "ClusterLB";
+
+    /// <summary>Name of this node in status and logs; defaults to the machine name.</summary>
+    public string? NodeName { get; set; }
+
+    /// <summary>Directory for the embedded journal and local state, relative to the working directory.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Proxy listeners. None configured: <see cref="DefaultListenerUrl"/>.</summary>
+    public List<ListenerOptions> Listeners { get; set; } = [];
+
+    /// <summary>The admin listener: health, status and the admin API.</summary>
+    public string AdminUrl { get; set; } = "http://localhost:9090";
+
+    /// <summary>Replace a persisted routing table that differs from the <c>ReverseProxy</c> section at start.</summary>
+    public bool ImportReverseProxyOnStart { get; set; }
+
+    /// <summary>How long SIGTERM waits for in-flight requests before the node stops anyway.</summary>
+    public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Cluster membership.</summary>
+    public ClusterSettings Cluster { get; set; } = new();
+
+    /// <summary>The routing-table journal.</summary>
+    public PersistenceSettings Persistence { get; set; } = new();
+
+    /// <summary>Demo mode: echo backends started inside the node.</summary>
+    public DemoOptions Demo { get; set; } = new();
+
+    /// <summary>The proxy listener used when none is configured.</summary>
+    public const string DefaultListenerUrl = "http://localhost:8080";
+
+    /// <summary>Configured listeners, or the default one.</summary>
+    public IReadOnlyList<ListenerOptions> EffectiveListeners =>
+        Listeners.Count > 0 ? Listeners : [new ListenerOptions { Url = DefaultListenerUrl }];
+
+    /// <summary>The node's name as shown in status.</summary>
+    public string EffectiveNodeName => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
+}
+
+/// <summary>A proxy listener (<c>ClusterLB:Listeners:N</c>).</summary>
+public sealed class ListenerOptions
+{
+    /// <summary>Where to listen, e.g. <c>http://0.0.0.0:8080</c>.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Kestrel's <c>HttpProtocols</c> name: <c>Http1</c>, <c>Http2</c> (cleartext HTTP/2), <c>Http1AndHttp2</c>.</summary>
+    public string Protocols { get; set; } = "Http1";
+}
+
+/// <summary>Demo mode (<c>ClusterLB:Demo</c>): on in the default configuration, off in production.</summary>
+public sealed class DemoOptions
+{
+    /// <summary>Whether to start the demo echo backends.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The demo backends, each answering with its name.</summary>
+    public List<DemoBackendOptions> Backends { get; set; } = [];
+}
+
+/// <summary>One demo echo backend.</summary>
+public sealed class DemoBackendOptions
+{
+    /// <summary>The name it answers with.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>Loopback URL it listens on.</summary>
+    public string Url { get; set; } = "";
+}

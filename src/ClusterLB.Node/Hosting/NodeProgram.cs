@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ClusterLB.Node.Configuration;
+
+namespace ClusterLB.Node.Hosting;
+
+/// <summary>The node's entry point: read and check configuration, start, run until stopped.</summary>
+public static class NodeProgram
+{
+    /// <summary>Exit code when configuration is refused.</summary>
+    public const int ConfigurationErrorExitCode = 2;
+
+    /// <summary>Exit code when the node could not start, e.g. a port in use.</summary>
+    public const int StartFailedExitCode = 3;
+
+    /// <summary>Runs a node with <paramref name="args"/>; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateBuilder(args);
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or JsonException)
+        {
+            // A malformed appsettings file, e.g. a duplicate route id: JSON keys must be unique.
+            return Refuse([$"configuration file: {e.Message}{(e.InnerException is { } inner ? " " + inner.Message : "")}"]);
+        }
+
+        var configuration = NodeConfiguration.Read(builder.Configuration);
+        if (configuration.Errors.Count > 0)
+        {
+            return Refuse(configuration.Errors.Select(e => e.ToString()));
+        }
+
+        await using var node = ClusterLBNode.Build(builder, configuration);
+        var yarpErrors = await node.ValidateWithYarpAsync();
+        if (yarpErrors.Count > 0)
+        {
+            return Refuse(yarpErrors.Select(e => $"{ReverseProxySection.Name}:{e}"));
+        }
+
+        try
+        {
+            await node.StartAsync();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OptionsValidationException)
+        {
+            // E.g. a port already in use or a bad Logging setting: say what, not a stack trace.
+            Console.Error.WriteLine($"ClusterLB: the node could not start: {e.Message}");
+            return StartFailedExitCode;
+        }
+
+        PrintWelcome(node);
+        await node.WaitForShutdownAsync();
+        await node.StopAsync();
+        return 0;
+    }
+
+    private static int Refuse(IEnumerable<string> errors)
+    {
+        Console.Error.WriteLine("ClusterLB: invalid configuration; the node did not start and wrote nothing:");
+        foreach (var error in errors)
+        {
+            Console.Error.WriteLine($"  {error}");
+        }
+
+        return ConfigurationErrorExitCode;
+    }
+
+    private static void PrintWelcome(ClusterLBNode node)
+    {
+        var proxy = node.ProxyUrls.FirstOrDefault() ?? "";
+        Console.WriteLine($"""
+
+            ClusterLB node '{node.Configuration.Options.EffectiveNodeName}' is up.
+              proxy:  {string.Join(", ", node.ProxyUrls)}
+              admin:  {node.AdminUrl}
+            Try:
+              curl {proxy}/                      # answered by a backend, which says its name
+              curl {node.AdminUrl}/admin/status  # node, cluster role, routing-table version
+              curl {node.AdminUrl}/healthz/ready
+            More in docs/tour.md. Ctrl+C stops the node.
+
+            """);
+    }
+}

@@ -1,0 +1,3 @@
+using ClusterLB.Node.Hosting;
+
+return await NodeProgram.RunAsync(args);
