@@ -93,9 +93,12 @@ public sealed class EchoServer : IAsyncDisposable
         app.MapPost("/health/fail", () => { FailingHealth = true; return Results.Text($"{Name}: health now fails\n"); });
         app.MapPost("/health/recover", () => { FailingHealth = false; return Results.Text($"{Name}: health now ok\n"); });
         app.MapPost("/gates/{gate}", (string gate) => { Gates.Open(gate); return Results.Text($"gate {gate} open\n"); });
-        app.Map("/status/{code:int}", (int code) => code is < 100 or > 599
-            ? Results.Text("status code must be between 100 and 599\n", statusCode: StatusCodes.Status400BadRequest)
-            : Results.Text($"{Name}: status {code}\n", statusCode: code));
+        app.Map("/status/{code:int}", (int code) => code switch
+        {
+            < 200 or > 599 => Results.Text("status code must be between 200 and 599\n", statusCode: StatusCodes.Status400BadRequest),
+            204 or 304 => Results.StatusCode(code), // these carry no body
+            _ => Results.Text($"{Name}: status {code}\n", statusCode: code),
+        });
         app.MapGet("/stream", StreamAsync);
         app.Map("/ws", EchoWebSocketAsync);
         app.Map("/{**path}", EchoAsync);

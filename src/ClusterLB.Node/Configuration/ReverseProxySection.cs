@@ -50,7 +50,7 @@ public static class ReverseProxySection
     private static string Describe(InvalidOperationException e)
     {
         var message = e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} {inner}" : e.Message;
-        const string unknownMarker = "the following properties were not found on the instance of type";
+        const string unknownMarker = "were not found on the instance of";
         var at = message.IndexOf(unknownMarker, StringComparison.Ordinal);
         if (at < 0)
         {

@@ -28,9 +28,10 @@ public static class NodeProgram
         }
 
         var configuration = NodeConfiguration.Read(builder.Configuration);
-        if (configuration.Errors.Count > 0)
+        var errors = DuplicateKeys.InJsonFiles(builder.Configuration).Concat(configuration.Errors).ToList();
+        if (errors.Count > 0)
         {
-            return Refuse(configuration.Errors.Select(e => e.ToString()));
+            return Refuse(errors.Select(e => e.ToString()));
         }
 
         await using var node = ClusterLBNode.Build(builder, configuration);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Timeouts;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ClusterLB.Node.Proxy;
@@ -22,17 +23,32 @@ public static class ProxyErrorResponses
                 return;
             }
 
+            if (failure.Error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+                && context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true)
+            {
+                // The route's timeout fired, not the client: YARP sees a cancelled request and answers
+                // 400, but for the client this is the backend being too slow.
+                context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+                await WriteAsync(context, "RouteTimeout", "504 Gateway Timeout: the backend did not answer within the route's timeout\n");
+                return;
+            }
+
             var message = Describe(failure.Error, context.Response.StatusCode);
             if (message is null)
             {
                 return;
             }
 
-            context.Response.Headers[ErrorHeader] = failure.Error.ToString();
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync(message, context.RequestAborted);
+            await WriteAsync(context, failure.Error.ToString(), message);
         });
         return pipeline;
+    }
+
+    private static Task WriteAsync(HttpContext context, string error, string message)
+    {
+        context.Response.Headers[ErrorHeader] = error;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(message, CancellationToken.None);
     }
 
     private static string? Describe(ForwarderError error, int status) => error switch

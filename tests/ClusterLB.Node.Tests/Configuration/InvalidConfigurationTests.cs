@@ -1,0 +1,77 @@
+using ClusterLB.Cluster.Persistence;
+using ClusterLB.Node.Hosting;
+using ClusterLB.Node.Tests.Infrastructure;
+
+namespace ClusterLB.Node.Tests.Configuration;
+
+/// <summary>A node given bad configuration refuses to start, names the field, and writes nothing.</summary>
+public sealed class InvalidConfigurationTests
+{
+    private static readonly string[] ValidTable =
+    [
+        "--ReverseProxy:Routes:api:ClusterId=backends",
+        "--ReverseProxy:Routes:api:Match:Path=/api/{**rest}",
+        "--ReverseProxy:Clusters:backends:Destinations:one:Address=http://127.0.0.1:5999/",
+    ];
+
+    public static TheoryData<string, string[], string> BadInputs() => new()
+    {
+        { "route naming an unknown cluster", ["--ReverseProxy:Routes:api:ClusterId=nowhere"], "ReverseProxy:Routes:api:ClusterId" },
+        { "destination address that is not absolute", ["--ReverseProxy:Clusters:backends:Destinations:one:Address=backend-1:8080"], "ReverseProxy:Clusters:backends:Destinations:one:Address" },
+        { "destination address that is not http", ["--ReverseProxy:Clusters:backends:Destinations:one:Address=ftp://10.1.1.1/"], "ReverseProxy:Clusters:backends:Destinations:one:Address" },
+        { "unknown load-balancing policy", ["--ReverseProxy:Clusters:backends:LoadBalancingPolicy=Fastest"], "ReverseProxy:Clusters:backends:LoadBalancingPolicy" },
+        { "malformed listen URL", ["--ClusterLB:Listeners:0:Url=http//0.0.0.0:8080"], "ClusterLB:Listeners:0:Url" },
+        { "malformed admin URL", ["--ClusterLB:AdminUrl=localhost:9090"], "ClusterLB:AdminUrl" },
+        { "field YARP's schema does not have", ["--ReverseProxy:Routes:api:Mtach:Path=/x"], "ReverseProxy:Routes:api" },
+        { "route pattern YARP rejects", ["--ReverseProxy:Routes:api:Match:Path=/api/{**rest"], "ReverseProxy:Routes:api" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task Node_refuses_to_start_naming_the_field_and_writes_nothing(string because, string[] bad, string field)
+    {
+        var directory = TempDirectory.Create("clusterlb-badconfig");
+        var dataDirectory = Path.Combine(directory, "data");
+
+        using var node = NodeProcess.Start(directory, Args(dataDirectory).Concat(bad));
+        var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode == NodeProgram.ConfigurationErrorExitCode, $"{because}: exit code {exitCode}\n{node.Stderr}\n{node.Stdout}");
+        Assert.Contains(field, node.Stderr);
+        Assert.False(File.Exists(Path.Combine(dataDirectory, Journal.SqliteFileName)), $"{because}: the journal must not be created");
+    }
+
+    [Fact]
+    public async Task Duplicate_route_id_in_appsettings_is_refused()
+    {
+        var directory = TempDirectory.Create("clusterlb-duplicate");
+        var dataDirectory = Path.Combine(directory, "data");
+        await File.WriteAllTextAsync(Path.Combine(directory, "appsettings.json"), """
+            {
+              "ReverseProxy": {
+                "Routes": {
+                  "api": { "ClusterId": "backends", "Match": { "Path": "/api/{**rest}" } },
+                  "api": { "ClusterId": "backends", "Match": { "Path": "/v2/{**rest}" } }
+                },
+                "Clusters": { "backends": { "Destinations": { "one": { "Address": "http://127.0.0.1:5999/" } } } }
+              }
+            }
+            """);
+
+        using var node = NodeProcess.Start(directory, Args(dataDirectory));
+        var exitCode = await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(NodeProgram.ConfigurationErrorExitCode, exitCode);
+        Assert.Contains("ReverseProxy:Routes:api", node.Stderr);
+        Assert.Contains("duplicate", node.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(Path.Combine(dataDirectory, Journal.SqliteFileName)));
+    }
+
+    private static IEnumerable<string> Args(string dataDirectory) =>
+    [
+        ..ValidTable,
+        $"--ClusterLB:DataDirectory={dataDirectory}",
+        "--ClusterLB:Listeners:0:Url=http://127.0.0.1:0",
+        "--ClusterLB:AdminUrl=http://127.0.0.1:0",
+    ];
+}

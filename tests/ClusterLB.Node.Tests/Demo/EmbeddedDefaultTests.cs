@@ -1,0 +1,43 @@
+using System.Net;
+using ClusterLB.EchoBackend;
+using ClusterLB.Node.Tests.Infrastructure;
+
+namespace ClusterLB.Node.Tests.Demo;
+
+/// <summary>
+/// The README's first command: the node on its default configuration, as <c>dotnet run</c> starts it
+/// (the Development environment, the project's own appsettings files), on the documented ports.
+/// </summary>
+public sealed class EmbeddedDefaultTests
+{
+    [Fact]
+    public async Task Default_configuration_proxies_to_three_demo_backends_and_stops_cleanly_on_SIGTERM()
+    {
+        var workingDirectory = TempDirectory.Create("clusterlb-default");
+        using var node = NodeProcess.Start(
+            workingDirectory,
+            ["--contentRoot", Path.Combine(Repository.Root, "src", "ClusterLB.Node"), $"--ClusterLB:DataDirectory={Path.Combine(workingDirectory, "data")}"],
+            environment: "Development");
+        using var admin = new HttpClient { BaseAddress = new Uri("http://localhost:9090"), Timeout = TimeSpan.FromSeconds(5) };
+        using var proxy = new HttpClient { BaseAddress = new Uri("http://localhost:8080"), Timeout = TimeSpan.FromSeconds(5) };
+
+        await Eventually.True(
+            async () => !node.HasExited && (await admin.GetAsync("/healthz/ready")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60),
+            $"the default node to be ready\n{node.Stdout}\n{node.Stderr}");
+
+        var answeredBy = new HashSet<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await proxy.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            answeredBy.Add(response.Headers.GetValues(EchoServer.BackendHeader).Single());
+        }
+
+        Assert.Equal(["backend-1", "backend-2", "backend-3"], answeredBy.Order());
+        Assert.Contains("curl http://localhost:8080/", node.Stdout);
+
+        node.Terminate();
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+}

@@ -1,0 +1,97 @@
+using ClusterLB.Node.Configuration;
+using ClusterLB.Node.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterLB.Node.Tests.Infrastructure;
+
+/// <summary>
+/// A real ClusterLB node inside the test process: real Kestrel listeners on loopback ports, the real
+/// actor system with its SQLite journal in a temporary directory, real YARP.
+/// </summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    private TestNode(ClusterLBNode node, string dataDirectory)
+    {
+        Node = node;
+        DataDirectory = dataDirectory;
+        Proxy = new HttpClient { BaseAddress = new Uri(node.ProxyUrls[0]), Timeout = TimeSpan.FromSeconds(60) };
+        Admin = new HttpClient { BaseAddress = new Uri(node.AdminUrl), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public ClusterLBNode Node { get; }
+
+    public string DataDirectory { get; }
+
+    public HttpClient Proxy { get; }
+
+    public HttpClient Admin { get; }
+
+    /// <summary>Starts a node with <paramref name="settings"/> over test defaults, and waits until it is ready.</summary>
+    public static async Task<TestNode> StartAsync(
+        IDictionary<string, string?> settings,
+        string? dataDirectory = null,
+        CapturedLogs? logs = null,
+        bool waitUntilReady = true)
+    {
+        dataDirectory ??= TempDirectory.Create("clusterlb-node");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = dataDirectory,
+            EnvironmentName = "Testing",
+        });
+        builder.Configuration.AddInMemoryCollection(Defaults(dataDirectory).Concat(settings));
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFilter(logs.GetType().FullName, LogLevel.Information);
+        }
+
+        var configuration = NodeConfiguration.Read(builder.Configuration);
+        Assert.Empty(configuration.Errors);
+
+        var node = ClusterLBNode.Build(builder, configuration);
+        await node.StartAsync();
+        var testNode = new TestNode(node, dataDirectory);
+        if (!waitUntilReady)
+        {
+            return testNode;
+        }
+
+        await Eventually.True(
+            async () => (await testNode.Admin.GetAsync("/healthz/ready")).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(30),
+            "node readiness");
+        return testNode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Proxy.Dispose();
+        Admin.Dispose();
+        await Node.StopAsync();
+        await Node.DisposeAsync();
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Defaults(string dataDirectory) => new Dictionary<string, string?>
+    {
+        ["ClusterLB:NodeName"] = "test-node",
+        ["ClusterLB:DataDirectory"] = dataDirectory,
+        ["ClusterLB:Listeners:0:Url"] = "http://127.0.0.1:0",
+        ["ClusterLB:AdminUrl"] = "http://127.0.0.1:0",
+        ["ClusterLB:Cluster:Hostname"] = "127.0.0.1",
+        ["ClusterLB:Cluster:Port"] = "0",
+        ["ClusterLB:ShutdownDrainTimeout"] = "00:00:05",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+}
+
+public static class TempDirectory
+{
+    public static string Create(string prefix)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
