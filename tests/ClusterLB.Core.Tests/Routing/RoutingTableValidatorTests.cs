@@ -1,0 +1,111 @@
+using ClusterLB.Core.Routing;
+using static ClusterLB.Core.Tests.Routing.Tables;
+
+namespace ClusterLB.Core.Tests.Routing;
+
+public sealed class RoutingTableValidatorTests
+{
+    [Fact]
+    public void Valid_table_has_no_errors() => Assert.Empty(RoutingTableValidator.Validate(Valid()));
+
+    [Fact]
+    public void Route_naming_an_unknown_cluster_is_refused_naming_the_field()
+    {
+        var table = Valid() with { Routes = Valid().Routes.SetItem("api", Route("api", "nowhere")) };
+
+        var error = Assert.Single(RoutingTableValidator.Validate(table));
+
+        Assert.Equal("Routes:api:ClusterId", error.Field);
+        Assert.Contains("'nowhere'", error.Message);
+    }
+
+    [Fact]
+    public void Route_needs_a_cluster_and_a_path_or_host()
+    {
+        var table = Valid() with { Routes = Valid().Routes.SetItem("bare", new RouteDefinition { RouteId = "bare" }) };
+
+        var fields = RoutingTableValidator.Validate(table).Select(e => e.Field);
+
+        Assert.Equal(["Routes:bare:ClusterId", "Routes:bare:Match"], fields);
+    }
+
+    [Theory]
+    [InlineData("backend-1:8080")]
+    [InlineData("/relative/path")]
+    [InlineData("ftp://10.0.0.1/")]
+    [InlineData("")]
+    public void Destination_address_must_be_an_absolute_http_url(string address)
+    {
+        var table = Valid() with { Clusters = Valid().Clusters.SetItem("backends", Cluster("backends", ("one", address))) };
+
+        var error = Assert.Single(RoutingTableValidator.Validate(table));
+
+        Assert.Equal("Clusters:backends:Destinations:one:Address", error.Field);
+        Assert.Contains("absolute http(s) URL", error.Message);
+    }
+
+    [Fact]
+    public void Unknown_policy_names_are_refused_with_the_known_ones_listed()
+    {
+        var cluster = Valid().Clusters["backends"] with
+        {
+            LoadBalancingPolicy = "Fastest",
+            SessionAffinity = new SessionAffinityDefinition { Enabled = true, Policy = "Magic", AffinityKeyName = "k" },
+            HealthCheck = new HealthCheckDefinition
+            {
+                Active = new ActiveHealthCheckDefinition { Policy = "Sometimes" },
+                AvailableDestinationsPolicy = "Any",
+            },
+        };
+        var table = Valid() with { Clusters = Valid().Clusters.SetItem("backends", cluster) };
+
+        var errors = RoutingTableValidator.Validate(table);
+
+        Assert.Equal(
+            [
+                "Clusters:backends:LoadBalancingPolicy",
+                "Clusters:backends:SessionAffinity:Policy",
+                "Clusters:backends:HealthCheck:AvailableDestinationsPolicy",
+                "Clusters:backends:HealthCheck:Active:Policy",
+            ],
+            errors.Select(e => e.Field));
+        Assert.Contains("RoundRobin", errors[0].Message);
+    }
+
+    [Fact]
+    public void Affinity_enabled_without_a_key_name_is_refused()
+    {
+        var cluster = Valid().Clusters["backends"] with { SessionAffinity = new SessionAffinityDefinition { Enabled = true, Policy = "HashCookie" } };
+        var table = Valid() with { Clusters = Valid().Clusters.SetItem("backends", cluster) };
+
+        Assert.Equal("Clusters:backends:SessionAffinity:AffinityKeyName", Assert.Single(RoutingTableValidator.Validate(table)).Field);
+    }
+
+    [Fact]
+    public void Ids_that_differ_only_in_case_are_duplicates()
+    {
+        var table = RoutingTable.From(
+            [Route("api", "backends"), Route("API", "backends")],
+            [Cluster("backends", ("one", "http://10.0.0.1/"), ("ONE", "http://10.0.0.2/"))]);
+
+        var errors = RoutingTableValidator.Validate(table);
+
+        Assert.Contains(errors, e => e.Field.StartsWith("Routes:", StringComparison.Ordinal) && e.Message.Contains("duplicate"));
+        Assert.Contains(errors, e => e.Field.StartsWith("Clusters:backends:Destinations:", StringComparison.Ordinal) && e.Message.Contains("duplicate"));
+    }
+
+    [Fact]
+    public void Timeouts_must_be_positive_and_versions_real()
+    {
+        var route = Route("api", "backends") with { Timeout = TimeSpan.Zero };
+        var cluster = Valid().Clusters["backends"] with
+        {
+            HttpRequest = new ForwarderRequestDefinition { ActivityTimeout = TimeSpan.FromSeconds(-1), Version = "4" },
+        };
+        var table = RoutingTable.From([route], [cluster]);
+
+        Assert.Equal(
+            ["Routes:api:Timeout", "Clusters:backends:HttpRequest:ActivityTimeout", "Clusters:backends:HttpRequest:Version"],
+            RoutingTableValidator.Validate(table).Select(e => e.Field));
+    }
+}
