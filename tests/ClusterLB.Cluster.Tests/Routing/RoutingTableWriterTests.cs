@@ -42,9 +42,7 @@ public sealed class RoutingTableWriterTests : TestKit
     {
         var first = Sys.ActorOf(RoutingTableWriter.Props(Seed(Table("http://10.0.0.1/"))));
         Assert.Equal(1, AskTable(first).Version);
-        Watch(first);
-        first.Tell(PoisonPill.Instance);
-        ExpectTerminated(first);
+        Stop(first);
 
         var second = Sys.ActorOf(RoutingTableWriter.Props(Seed(Table("http://10.0.0.2/"))));
 
@@ -62,9 +60,7 @@ public sealed class RoutingTableWriterTests : TestKit
         var rejected = writer.Ask<RoutingTableChangeRejected>(new ImportRoutingTable(Table("not a url"), "test"), RemainingOrDefault).Result;
 
         Assert.Equal("Clusters:backends:Destinations:one:Address", Assert.Single(rejected.Errors).Field);
-        Watch(writer);
-        writer.Tell(PoisonPill.Instance);
-        ExpectTerminated(writer);
+        Stop(writer);
         var recovered = AskTable(Sys.ActorOf(RoutingTableWriter.Props(Seed(RoutingTable.Empty))));
         Assert.Equal(1, recovered.Version);
         Assert.True(recovered.HasSameContentAs(Table("http://10.0.0.1/")));
@@ -97,6 +93,13 @@ public sealed class RoutingTableWriterTests : TestKit
             Assert.True(response.IsSuccessful);
             Assert.Equal(1, response.Get(RoutingTableReplication.Key).Value.Version);
         }, TimeSpan.FromSeconds(10));
+    }
+
+    private void Stop(IActorRef actor)
+    {
+        Watch(actor);
+        actor.Tell(PoisonPill.Instance);
+        ExpectTerminated(actor);
     }
 
     private RoutingTable AskTable(IActorRef writer) =>
