@@ -4,7 +4,11 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
+using ClusterLB.Cluster.Affinity;
+using ClusterLB.Cluster.Health;
+using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Persistence;
+using Microsoft.Extensions.DependencyInjection;
 using ClusterLB.Cluster.Routing;
 using ClusterLB.Cluster.Serialization;
 
@@ -22,14 +26,18 @@ public static class ClusterLBAkka
     public const string BalancerRole = "balancer";
 
     /// <summary>
-    /// Configures <paramref name="builder"/> for a ClusterLB node. The node's front end must be
-    /// registered in DI as <see cref="IRoutingTableConsumer"/>.
+    /// Configures <paramref name="builder"/> for a ClusterLB node. The node's front end registers in
+    /// <paramref name="services"/> what the actors hand their results to: <see cref="IRoutingTableConsumer"/>,
+    /// <see cref="IHealthVerdictConsumer"/>, <see cref="IMemberReportSource"/>, and the shared
+    /// <see cref="PassiveHealthCounters"/>, <see cref="AffinityOverrides"/>, <see cref="HealthSettings"/>,
+    /// <see cref="AffinitySettings"/> and <see cref="IRoutingTableValidator"/>.
     /// </summary>
     public static AkkaConfigurationBuilder WithClusterLB(
         this AkkaConfigurationBuilder builder,
         ClusterSettings cluster,
         Journal journal,
-        RoutingTableSeed seed)
+        RoutingTableSeed seed,
+        IServiceProvider services)
     {
         var seeds = cluster.Seeds.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray();
         return builder
@@ -52,13 +60,24 @@ public static class ClusterLBAkka
             .WithCustomSerializer("clusterlb", ClusterLBSerializer.BoundTypes, system => new ClusterLBSerializer(system))
             .WithSingleton<RoutingTableWriterProxy>(
                 "routing-table-writer",
-                RoutingTableWriter.Props(seed),
+                RoutingTableWriter.Props(seed, services.GetRequiredService<IRoutingTableValidator>()),
                 new ClusterSingletonOptions { Role = BalancerRole },
                 createProxyToo: true)
-            .WithActors((system, registry, resolver) =>
+            .WithActors((system, registry, _) =>
             {
-                var replica = system.ActorOf(RoutingTableReplica.Props(resolver.GetService<IRoutingTableConsumer>()), "routing-table-replica");
-                registry.Register<RoutingTableReplica>(replica);
+                registry.Register<RoutingTableReplica>(system.ActorOf(
+                    RoutingTableReplica.Props(services.GetRequiredService<IRoutingTableConsumer>()), "routing-table-replica"));
+                registry.Register<HealthMonitor>(system.ActorOf(
+                    HealthMonitor.Props(
+                        services.GetRequiredService<IHealthVerdictConsumer>(),
+                        services.GetRequiredService<PassiveHealthCounters>(),
+                        services.GetRequiredService<HealthSettings>()),
+                    HealthMonitor.Name));
+                registry.Register<AffinityReplicator>(system.ActorOf(
+                    AffinityReplicator.Props(services.GetRequiredService<AffinityOverrides>(), services.GetRequiredService<AffinitySettings>()),
+                    "affinity-replicator"));
+                registry.Register<MemberReporter>(system.ActorOf(
+                    MemberReporter.Props(services.GetRequiredService<IMemberReportSource>(), seeds), "member-reporter"));
             })
             .AddStartup((system, _) =>
             {
@@ -71,12 +90,18 @@ public static class ClusterLBAkka
             });
     }
 
-    // Tuned for a LAN: a dead node is suspected within a few seconds, not the default ~10 s.
+    // Tuned for a LAN: a dead node is suspected within a few seconds, not the default ~10 s, and
+    // replicated state reaches subscribers within a fraction of a second.
     private const string FailureDetection = """
         akka.cluster.failure-detector {
           heartbeat-interval = 1s
           acceptable-heartbeat-pause = 3s
           threshold = 8.0
+        }
+        akka.cluster.split-brain-resolver.stable-after = 7s
+        akka.cluster.distributed-data {
+          gossip-interval = 500ms
+          notify-subscribers-interval = 100ms
         }
         akka.cluster.log-info-verbose = off
         """;

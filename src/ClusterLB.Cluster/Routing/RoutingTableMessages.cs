@@ -1,11 +1,33 @@
-using ClusterLB.Core.Routing;
-
 using ClusterLB.Cluster.Serialization;
+using ClusterLB.Core.Routing;
 
 namespace ClusterLB.Cluster.Routing;
 
+/// <summary>A change asked of the routing-table writer. Answered with accepted or rejected.</summary>
+public interface IRoutingTableCommand : IClusterLBMessage
+{
+}
+
 /// <summary>Replace the whole routing table with <paramref name="Table"/>'s routes and clusters.</summary>
-public sealed record ImportRoutingTable(RoutingTable Table, string Source) : IClusterLBMessage;
+public sealed record ImportRoutingTable(RoutingTable Table, string Source) : IRoutingTableCommand;
+
+/// <summary>Add or replace a route; with <paramref name="CreateOnly"/>, refuse if it exists.</summary>
+public sealed record SetRoute(RouteDefinition Route, bool CreateOnly) : IRoutingTableCommand;
+
+/// <summary>Remove a route.</summary>
+public sealed record RemoveRoute(string RouteId) : IRoutingTableCommand;
+
+/// <summary>Add or replace a cluster with its destinations; with <paramref name="CreateOnly"/>, refuse if it exists.</summary>
+public sealed record SetCluster(ClusterDefinition Cluster, bool CreateOnly) : IRoutingTableCommand;
+
+/// <summary>Remove a cluster that no route uses.</summary>
+public sealed record RemoveCluster(string ClusterId) : IRoutingTableCommand;
+
+/// <summary>Add or replace one destination of a cluster; with <paramref name="CreateOnly"/>, refuse if it exists.</summary>
+public sealed record SetDestination(string ClusterId, string DestinationId, DestinationDefinition Destination, bool CreateOnly) : IRoutingTableCommand;
+
+/// <summary>Remove one destination from its cluster.</summary>
+public sealed record RemoveDestination(string ClusterId, string DestinationId) : IRoutingTableCommand;
 
 /// <summary>Ask the writer for the table it holds.</summary>
 public sealed record GetRoutingTable : IClusterLBMessage
@@ -18,4 +40,17 @@ public sealed record GetRoutingTable : IClusterLBMessage
 public sealed record RoutingTableChangeAccepted(long Version) : IClusterLBMessage;
 
 /// <summary>A change was refused; nothing was persisted.</summary>
-public sealed record RoutingTableChangeRejected(IReadOnlyList<ValidationError> Errors) : IClusterLBMessage;
+public sealed record RoutingTableChangeRejected(RejectionReason Reason, IReadOnlyList<ValidationError> Errors) : IClusterLBMessage;
+
+/// <summary>Why a change was refused.</summary>
+public enum RejectionReason
+{
+    /// <summary>The resulting table would be invalid.</summary>
+    Invalid,
+
+    /// <summary>The change names a route, cluster or destination that does not exist.</summary>
+    NotFound,
+
+    /// <summary>A create named something that already exists.</summary>
+    Conflict,
+}

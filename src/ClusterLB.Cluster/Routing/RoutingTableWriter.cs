@@ -21,67 +21,60 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
     private readonly UniqueAddress _self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
     private readonly RoutingTableSeed _seed;
+    private readonly IRoutingTableValidator _validator;
     private RoutingTable _table = RoutingTable.Empty;
 
     /// <summary>Creates the writer; see <see cref="Props"/>.</summary>
-    public RoutingTableWriter(RoutingTableSeed seed)
+    public RoutingTableWriter(RoutingTableSeed seed, IRoutingTableValidator validator)
     {
         _seed = seed;
+        _validator = validator;
 
         Recover<IRoutingTableEvent>(change => _table = _table.Apply(change));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
-        Command<ImportRoutingTable>(import => Change(RoutingTableImported.Of(import.Table, import.Source, DateTimeOffset.UtcNow), import.Table));
+        Command<IRoutingTableCommand>(command => Change(command));
         Command<GetRoutingTable>(_ => Sender.Tell(_table));
         Command<UpdateSuccess>(_ => { });
-        Command<UpdateTimeout>(_ => _log.Warning("Routing table v{0} reached fewer than a majority of nodes within {1}; gossip will carry it on", _table.Version, RoutingTableReplication.WriteTimeout));
+        Command<UpdateTimeout>(_ => _log.Warning("Routing table v{0} was not confirmed by every node within {1}; gossip carries it to the rest", _table.Version, RoutingTableReplication.WriteTimeout));
     }
 
     /// <inheritdoc />
     public override string PersistenceId => JournalId;
 
     /// <summary>Props of a writer that seeds an empty journal from <paramref name="seed"/>.</summary>
-    public static Props Props(RoutingTableSeed seed) => Akka.Actor.Props.Create(() => new RoutingTableWriter(seed));
+    public static Props Props(RoutingTableSeed seed, IRoutingTableValidator? validator = null) =>
+        Akka.Actor.Props.Create(() => new RoutingTableWriter(seed, validator ?? CoreRoutingTableValidator.Instance));
 
     private void OnRecovered()
     {
-        if (_table.Version == 0)
+        // Only an empty journal is seeded: after that the journal is the truth. Whether a node's own
+        // configuration differs from it is that node's business (it may ask for an import).
+        if (_table.Version == 0 && (_seed.Table.Routes.Count > 0 || _seed.Table.Clusters.Count > 0))
         {
-            if (_seed.Table.Routes.Count > 0 || _seed.Table.Clusters.Count > 0)
+            _log.Info("Routing-table journal is empty: seeding it from {0}", _seed.Source);
+            if (Change(new ImportRoutingTable(_seed.Table, _seed.Source)))
             {
-                _log.Info("Routing-table journal is empty: seeding it from {0}", _seed.Source);
-                Change(RoutingTableImported.Of(_seed.Table, _seed.Source, DateTimeOffset.UtcNow), _seed.Table);
                 return;
             }
-        }
-        else if (!_seed.Table.HasSameContentAs(_table))
-        {
-            if (_seed.ImportOnStart)
-            {
-                _log.Info("Importing {0} over persisted routing table v{1}, as asked", _seed.Source, _table.Version);
-                Change(RoutingTableImported.Of(_seed.Table, _seed.Source, DateTimeOffset.UtcNow), _seed.Table);
-                return;
-            }
-
-            _log.Warning(
-                "{0} differs from the persisted routing table v{1}; the persisted table is used. To import it, start once with {2}=true",
-                _seed.Source, _table.Version, RoutingTableSeed.ImportSettingName);
         }
 
         Publish();
     }
 
-    private void Change(IRoutingTableEvent change, RoutingTable proposed)
+    /// <summary>Persists and publishes the change; false when it was refused (and answered so).</summary>
+    private bool Change(IRoutingTableCommand command)
     {
-        var errors = RoutingTableValidator.Validate(proposed);
-        if (errors.Count > 0)
+        var (change, rejection) = RoutingTableDecisions.Decide(_table, command, DateTimeOffset.UtcNow, _validator);
+        if (rejection is not null)
         {
-            Sender.Tell(new RoutingTableChangeRejected(errors));
-            return;
+            _log.Warning("Refused routing-table change {0}: {1}", command.GetType().Name, string.Join("; ", rejection.Errors));
+            Sender.Tell(rejection);
+            return false;
         }
 
         var replyTo = Sender;
-        Persist(change, persisted =>
+        Persist(change!, persisted =>
         {
             _table = _table.Apply(persisted);
             _log.Info("Routing table is now v{0} ({1})", _table.Version, persisted.GetType().Name);
@@ -91,17 +84,17 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
                 replyTo.Tell(new RoutingTableChangeAccepted(_table.Version));
             }
         });
+        return true;
     }
 
     private void Publish() => _replicator.Tell(RoutingTableReplication.Publish(_self, _table));
 }
 
-/// <summary>The table a writer seeds an empty journal with, and whether it should import it over a persisted one.</summary>
-/// <param name="Table">Routes and clusters from configuration.</param>
+/// <summary>The table a writer seeds an empty journal with.</summary>
+/// <param name="Table">Routes and clusters from the hosting node's configuration.</param>
 /// <param name="Source">Where they came from, for the log, e.g. "the ReverseProxy configuration section".</param>
-/// <param name="ImportOnStart">Replace a persisted table that differs, instead of only saying so.</param>
-public sealed record RoutingTableSeed(RoutingTable Table, string Source, bool ImportOnStart)
+public sealed record RoutingTableSeed(RoutingTable Table, string Source)
 {
-    /// <summary>The configuration key that asks to import the configured table over the persisted one.</summary>
+    /// <summary>The configuration key that asks a node to import its configured table over the cluster's.</summary>
     public const string ImportSettingName = "ClusterLB:ImportReverseProxyOnStart";
 }

@@ -4,7 +4,10 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
 using ClusterLB.Core.Routing;
+using ClusterLB.Cluster.Health;
+using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Routing;
+using ClusterLB.Core.Affinity;
 
 namespace ClusterLB.Cluster.Serialization;
 
@@ -21,9 +24,25 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["rt"] = typeof(RoutingTable),
         ["rt-imported"] = typeof(RoutingTableImported),
         ["rt-import"] = typeof(ImportRoutingTable),
-        ["rt-import-ok"] = typeof(RoutingTableChangeAccepted),
-        ["rt-import-rejected"] = typeof(RoutingTableChangeRejected),
+        ["rt-route-set"] = typeof(RouteSet),
+        ["rt-route-removed"] = typeof(RouteRemoved),
+        ["rt-cluster-set"] = typeof(ClusterSet),
+        ["rt-cluster-removed"] = typeof(ClusterRemoved),
+        ["rt-destination-set"] = typeof(DestinationSet),
+        ["rt-destination-removed"] = typeof(DestinationRemoved),
+        ["rt-set-route"] = typeof(SetRoute),
+        ["rt-remove-route"] = typeof(RemoveRoute),
+        ["rt-set-cluster"] = typeof(SetCluster),
+        ["rt-remove-cluster"] = typeof(RemoveCluster),
+        ["rt-set-destination"] = typeof(SetDestination),
+        ["rt-remove-destination"] = typeof(RemoveDestination),
+        ["rt-accepted"] = typeof(RoutingTableChangeAccepted),
+        ["rt-rejected"] = typeof(RoutingTableChangeRejected),
         ["rt-get"] = typeof(GetRoutingTable),
+        ["health-verdict"] = typeof(ReplicatedVerdict),
+        ["health-passive"] = typeof(PassiveReport),
+        ["affinity-override"] = typeof(AffinityOverride),
+        ["member-report"] = typeof(MemberReport),
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType =
@@ -35,7 +54,8 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
     }
 
     /// <summary>The base types to bind to this serializer.</summary>
-    public static IReadOnlyList<Type> BoundTypes { get; } = [typeof(RoutingTable), typeof(IRoutingTableEvent), typeof(IClusterLBMessage)];
+    public static IReadOnlyList<Type> BoundTypes { get; } =
+        [typeof(RoutingTable), typeof(IRoutingTableEvent), typeof(IClusterLBMessage), typeof(AffinityOverride)];
 
     /// <inheritdoc />
     public override int Identifier => 7411;

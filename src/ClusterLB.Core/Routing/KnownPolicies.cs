@@ -17,8 +17,14 @@ public sealed record KnownPolicies
     public FrozenSet<string> LoadBalancing { get; init; } =
         Set("PowerOfTwoChoices", "FirstAlphabetical", "Random", "RoundRobin", "LeastRequests");
 
-    /// <summary>Session-affinity policies.</summary>
-    public FrozenSet<string> SessionAffinity { get; init; } = Set("HashCookie", "ArrCookie", "Cookie", "CustomHeader");
+    /// <summary>
+    /// Session-affinity policies. Client-carried: <c>HashCookie</c>, <c>ArrCookie</c> (a hash of the
+    /// destination id, which every node reads the same way). Key-based: <c>KeyedHeader</c>,
+    /// <c>KeyedCookie</c>, <c>KeyedQuery</c>, <c>KeyedClientIp</c>. YARP's <c>Cookie</c> and
+    /// <c>CustomHeader</c> are not offered: they encrypt with a per-node key, so another node could not read them.
+    /// </summary>
+    public FrozenSet<string> SessionAffinity { get; init; } =
+        Set("HashCookie", "ArrCookie", "KeyedHeader", "KeyedCookie", "KeyedQuery", "KeyedClientIp");
 
     /// <summary>What to do when an affinitized destination is unavailable.</summary>
     public FrozenSet<string> AffinityFailure { get; init; } = Set("Redistribute", "Return503Error");

@@ -30,11 +30,26 @@ public sealed record RoutingTable
     };
 
     /// <summary>Returns the table after <paramref name="change"/>, one version later.</summary>
-    public RoutingTable Apply(IRoutingTableEvent change) => change switch
+    public RoutingTable Apply(IRoutingTableEvent change) => (change switch
     {
-        RoutingTableImported imported => From(imported.Routes, imported.Clusters) with { Version = Version + 1 },
+        RoutingTableImported imported => From(imported.Routes, imported.Clusters),
+        RouteSet set => this with { Routes = Routes.SetItem(set.Route.RouteId, set.Route) },
+        RouteRemoved removed => this with { Routes = Routes.Remove(removed.RouteId) },
+        ClusterSet set => this with { Clusters = Clusters.SetItem(set.Cluster.ClusterId, set.Cluster) },
+        ClusterRemoved removed => this with { Clusters = Clusters.Remove(removed.ClusterId) },
+        DestinationSet set => WithDestinations(set.ClusterId, d => d.SetItem(set.DestinationId, set.Destination)),
+        DestinationRemoved removed => WithDestinations(removed.ClusterId, d => d.Remove(removed.DestinationId)),
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.GetType().Name, "Unknown routing-table event."),
-    };
+    }) with { Version = Version + 1 };
+
+    private RoutingTable WithDestinations(
+        string clusterId,
+        Func<ImmutableDictionary<string, DestinationDefinition>, ImmutableDictionary<string, DestinationDefinition>> change)
+    {
+        var cluster = Clusters[clusterId];
+        var destinations = change(cluster.Destinations.ToImmutableDictionary(StringComparer.Ordinal));
+        return this with { Clusters = Clusters.SetItem(clusterId, cluster with { Destinations = destinations }) };
+    }
 
     /// <summary>
     /// Whether both tables route the same way, whatever their versions. Compared through the

@@ -20,3 +20,21 @@ public sealed record RoutingTableImported(
     public static RoutingTableImported Of(RoutingTable table, string source, DateTimeOffset at) =>
         new(table.Routes.Values.ToList(), table.Clusters.Values.ToList(), source, at);
 }
+
+/// <summary>A route was added or replaced.</summary>
+public sealed record RouteSet(RouteDefinition Route, DateTimeOffset At) : IRoutingTableEvent;
+
+/// <summary>A route was removed.</summary>
+public sealed record RouteRemoved(string RouteId, DateTimeOffset At) : IRoutingTableEvent;
+
+/// <summary>A cluster was added or replaced, with its destinations.</summary>
+public sealed record ClusterSet(ClusterDefinition Cluster, DateTimeOffset At) : IRoutingTableEvent;
+
+/// <summary>A cluster was removed.</summary>
+public sealed record ClusterRemoved(string ClusterId, DateTimeOffset At) : IRoutingTableEvent;
+
+/// <summary>A destination of a cluster was added or replaced.</summary>
+public sealed record DestinationSet(string ClusterId, string DestinationId, DestinationDefinition Destination, DateTimeOffset At) : IRoutingTableEvent;
+
+/// <summary>A destination was removed from its cluster.</summary>
+public sealed record DestinationRemoved(string ClusterId, string DestinationId, DateTimeOffset At) : IRoutingTableEvent;

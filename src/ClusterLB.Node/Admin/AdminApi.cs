@@ -1,6 +1,6 @@
 using Akka.Actor;
+using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
-using ClusterLB.Core.Routing;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Routing;
 
@@ -15,7 +15,8 @@ public static class AdminApi
         var options = node.GetRequiredService<NodeOptions>();
         var state = node.GetRequiredService<NodeState>();
         var journal = node.GetRequiredService<Journal>();
-        NodeStatus Status() => NodeStatus.Of(options.EffectiveNodeName, node.GetRequiredService<ActorSystem>(), state, journal.Description);
+        var overrides = node.GetRequiredService<AffinityOverrides>();
+        NodeStatus Status() => NodeStatus.Of(options.EffectiveNodeName, node.GetRequiredService<ActorSystem>(), state, overrides, journal.Description);
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));
         admin.MapGet("/healthz/ready", () =>
@@ -26,8 +27,7 @@ public static class AdminApi
                 : Results.Text($"ready: routing table v{status.RoutingTable!.Version}\n");
         });
         admin.MapGet("/admin/status", () => Results.Json(Status()));
-        admin.MapGet("/admin/routing-table", () => state.AppliedTable is { } table
-            ? Results.Text(RoutingTableJson.Canonical(table), "application/json")
-            : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        admin.MapGet("/admin/cluster", async () => Results.Json(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>())));
+        RoutingTableApi.Map(admin, node);
     }
 }

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
-using ClusterLB.Cluster.Hosting;
+using ClusterLB.Cluster.Affinity;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -15,20 +15,17 @@ public sealed record NodeStatus(
     bool IsLeader,
     bool HostsRoutingTableWriter,
     RoutingTableStatus? RoutingTable,
+    long HealthVerdictVersion,
+    AffinityStatus Affinity,
     string Journal,
-    bool Ready)
+    bool Stopping)
 {
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
-    public static NodeStatus Of(string node, ActorSystem system, NodeState state, string journal)
+    public static NodeStatus Of(string node, ActorSystem system, NodeState state, AffinityOverrides overrides, string journal)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfMember;
-        var writerHost = cluster.State.Members
-            .Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(ClusterLBAkka.BalancerRole))
-            .OrderBy(m => m, Member.AgeOrdering)
-            .FirstOrDefault();
         var table = state.AppliedTable;
-        var up = self.Status == Akka.Cluster.MemberStatus.Up;
         return new NodeStatus(
             node,
             system.Name,
@@ -36,18 +33,29 @@ public sealed record NodeStatus(
             self.Status.ToString(),
             self.Roles.Order().ToList(),
             cluster.State.Leader == cluster.SelfAddress,
-            writerHost?.Address == cluster.SelfAddress,
-            table is null ? null : new RoutingTableStatus(table.Version, table.Routes.Count, table.Clusters.Count),
+            ClusterView.WriterHost(cluster.State) == cluster.SelfAddress,
+            table is null ? null : new RoutingTableStatus(table.Version, table.Routes.Count, table.Clusters.Count, state.TableSource.ToString()),
+            state.VerdictVersion,
+            new AffinityStatus(overrides.Count, overrides.Evictions),
             journal,
-            Ready: up && table is not null);
+            state.Stopping);
     }
+
+    /// <summary>Whether DNS or anycast should send traffic here.</summary>
+    public bool Ready => NotReadyBecause is null;
 
     /// <summary>Why the node is not ready, or null when it is.</summary>
     public string? NotReadyBecause =>
-        MemberStatus != nameof(Akka.Cluster.MemberStatus.Up) ? $"cluster member status is {MemberStatus}, not Up"
+        Stopping ? "stopping: draining in-flight requests"
+        : MemberStatus != nameof(Akka.Cluster.MemberStatus.Up) ? $"cluster member status is {MemberStatus}, not Up"
         : RoutingTable is null ? "no routing table applied yet"
+        : RoutingTable.Source != nameof(TableSource.Cluster) ? "serving the last saved routing table; the cluster's has not arrived"
+        : HealthVerdictVersion < 0 ? "the cluster's health verdicts have not been read yet"
         : null;
 }
 
-/// <summary>The routing table a node runs.</summary>
-public sealed record RoutingTableStatus(long Version, int Routes, int Clusters);
+/// <summary>The routing table a node runs, and where it came from (Cluster, LocalFile).</summary>
+public sealed record RoutingTableStatus(long Version, int Routes, int Clusters, string Source);
+
+/// <summary>The key-based affinity override table as this node holds it.</summary>
+public sealed record AffinityStatus(int Overrides, long Evictions);

@@ -1,3 +1,5 @@
+using ClusterLB.Cluster.Affinity;
+using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Hosting;
 
 namespace ClusterLB.Node.Configuration;
@@ -31,6 +33,12 @@ public sealed class NodeOptions
 
     /// <summary>The routing-table journal.</summary>
     public PersistenceSettings Persistence { get; set; } = new();
+
+    /// <summary>Health probing and verdicts.</summary>
+    public HealthSettings Health { get; set; } = new();
+
+    /// <summary>Key-based affinity overrides.</summary>
+    public AffinitySettings Affinity { get; set; } = new();
 
     /// <summary>Demo mode: echo backends started inside the node.</summary>
     public DemoOptions Demo { get; set; } = new();

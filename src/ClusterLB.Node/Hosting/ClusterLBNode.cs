@@ -1,4 +1,10 @@
+using Akka.Actor;
 using Akka.Hosting;
+using ClusterLB.Cluster.Affinity;
+using ClusterLB.Cluster.Health;
+using ClusterLB.Cluster.Membership;
+using ClusterLB.Node.Affinity;
+using ClusterLB.Node.Health;
 using ClusterLB.Cluster.Hosting;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Cluster.Routing;
@@ -54,10 +60,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         var options = configuration.Options;
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var journal = Journal.Resolve(options.Persistence, dataDirectory);
-        var seed = new RoutingTableSeed(
-            configuration.ConfiguredTable,
-            $"the {ReverseProxySection.Name} configuration section",
-            options.ImportReverseProxyOnStart);
+        var seed = new RoutingTableSeed(configuration.ConfiguredTable, $"the {ReverseProxySection.Name} configuration section");
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -68,28 +71,41 @@ public sealed class ClusterLBNode : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrainTimeout);
 
+        builder.Services.AddSingleton(configuration);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Health);
+        builder.Services.AddSingleton(options.Affinity);
         builder.Services.AddSingleton(journal);
+        builder.Services.AddSingleton(LastTableFile.For(dataDirectory, options.EffectiveNodeName));
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<NodeState>();
-        builder.Services.AddSingleton<IRoutingTableConsumer, RoutingTableApplier>();
+        builder.Services.AddSingleton<PassiveHealthCounters>();
+        builder.Services.AddSingleton<AffinityOverrides>();
+        builder.Services.AddSingleton<RoutingTableApplier>();
+        builder.Services.AddSingleton<IRoutingTableConsumer>(s => s.GetRequiredService<RoutingTableApplier>());
+        builder.Services.AddSingleton<HealthVerdictApplier>();
+        builder.Services.AddSingleton<IHealthVerdictConsumer>(s => s.GetRequiredService<HealthVerdictApplier>());
+        builder.Services.AddSingleton<IMemberReportSource, NodeReportSource>();
         builder.Services.AddSingleton<YarpValidation>();
+        builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
         builder.Services.AddRequestTimeouts();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
+        builder.Services.AddClusterLBPolicies();
         if (options.Demo.Enabled)
         {
             builder.Services.AddHostedService<DemoBackends>();
         }
 
-        builder.Services.AddAkka(options.Cluster.Name, (akka, _) => akka.WithClusterLB(options.Cluster, journal, seed));
+        builder.Services.AddAkka(options.Cluster.Name, (akka, services) => akka.WithClusterLB(options.Cluster, journal, seed, services));
 
         var proxy = builder.Build();
         proxy.UseRequestTimeouts();
         proxy.MapReverseProxy(pipeline =>
         {
+            pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
-            pipeline.UsePassiveHealthChecks();
         });
 
         var adminBuilder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = builder.Environment.EnvironmentName });
@@ -108,10 +124,26 @@ public sealed class ClusterLBNode : IAsyncDisposable
     /// <summary>Prepares the journal, then starts the proxy, the actor system and the admin listener.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        _proxy.Services.GetRequiredService<RoutingTableApplier>().ApplyLastSaved();
         _proxy.Services.GetRequiredService<Journal>().Prepare();
+        var lifetime = _proxy.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            _proxy.Services.GetRequiredService<NodeState>().BeginStopping();
+            // Already shutting down for a cluster reason when the host is told to stop: the cluster
+            // removed this node; nobody asked it to stop.
+            var reason = CoordinatedShutdown.Get(_proxy.Services.GetRequiredService<ActorSystem>()).ShutdownReason;
+            WasRemovedByCluster = reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterLeavingReason;
+        });
         await _proxy.StartAsync(cancellationToken);
         await _admin.StartAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Whether the cluster removed this node (downed by the split brain resolver, or told to leave
+    /// by another member) rather than the node being asked to stop: the supervisor should restart it.
+    /// </summary>
+    public bool WasRemovedByCluster { get; private set; }
 
     /// <summary>Waits until the node is asked to stop (SIGTERM, Ctrl+C) or stops itself.</summary>
     public Task WaitForShutdownAsync() => _proxy.WaitForShutdownAsync();

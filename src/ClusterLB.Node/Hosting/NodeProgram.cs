@@ -10,6 +10,9 @@ public static class NodeProgram
     /// <summary>Exit code when configuration is refused.</summary>
     public const int ConfigurationErrorExitCode = 2;
 
+    /// <summary>Exit code when the cluster removed the node: its supervisor should restart it.</summary>
+    public const int RemovedByClusterExitCode = 4;
+
     /// <summary>Exit code when the node could not start, e.g. a port in use.</summary>
     public const int StartFailedExitCode = 3;
 
@@ -55,6 +58,12 @@ public static class NodeProgram
         PrintWelcome(node);
         await node.WaitForShutdownAsync();
         await node.StopAsync();
+        if (node.WasRemovedByCluster)
+        {
+            Console.Error.WriteLine("ClusterLB: the cluster removed this node (downed or told to leave); exiting so that the supervisor restarts it.");
+            return RemovedByClusterExitCode;
+        }
+
         return 0;
     }
 

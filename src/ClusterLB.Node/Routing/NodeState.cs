@@ -1,15 +1,67 @@
+using ClusterLB.Cluster.Health;
 using ClusterLB.Core.Routing;
 
 namespace ClusterLB.Node.Routing;
 
-/// <summary>What this node runs right now, read by status and readiness without locks.</summary>
+/// <summary>Where the routing table a node runs came from.</summary>
+public enum TableSource
+{
+    /// <summary>Nothing applied yet.</summary>
+    None,
+
+    /// <summary>The last table this node applied before it stopped, read from its data directory.</summary>
+    LocalFile,
+
+    /// <summary>Replicated from the cluster.</summary>
+    Cluster,
+}
+
+/// <summary>What this node runs right now, read by status, readiness and reports without locks.</summary>
 public sealed class NodeState
 {
-    private volatile RoutingTable? _appliedTable;
+    private volatile Applied? _applied;
+    private long _verdictVersion = -1;
+    private long _requests;
+    private long _proxyErrors;
+    private volatile bool _stopping;
+
+    private sealed record Applied(RoutingTable Table, TableSource Source);
 
     /// <summary>The routing table the proxy runs; null until the first one is applied.</summary>
-    public RoutingTable? AppliedTable => _appliedTable;
+    public RoutingTable? AppliedTable => _applied?.Table;
+
+    /// <summary>Where <see cref="AppliedTable"/> came from.</summary>
+    public TableSource TableSource => _applied?.Source ?? TableSource.None;
+
+    /// <summary>Sum of the sequences of the verdicts applied; -1 until the cluster's verdicts were read.</summary>
+    public long VerdictVersion => Interlocked.Read(ref _verdictVersion);
+
+    /// <summary>Requests proxied since start.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Requests the proxy answered with its own error.</summary>
+    public long ProxyErrors => Interlocked.Read(ref _proxyErrors);
+
+    /// <summary>Whether the node is draining before it stops.</summary>
+    public bool Stopping => _stopping;
 
     /// <summary>Records that the proxy now runs <paramref name="table"/>.</summary>
-    public void Applied(RoutingTable table) => _appliedTable = table;
+    public void TableApplied(RoutingTable table, TableSource source) => _applied = new Applied(table, source);
+
+    /// <summary>Records the verdicts the proxy now applies.</summary>
+    public void VerdictsApplied(IReadOnlyDictionary<string, ReplicatedVerdict> verdicts) =>
+        Interlocked.Exchange(ref _verdictVersion, verdicts.Values.Sum(v => v.Sequence));
+
+    /// <summary>Counts one proxied request.</summary>
+    public void CountRequest(bool proxyError)
+    {
+        Interlocked.Increment(ref _requests);
+        if (proxyError)
+        {
+            Interlocked.Increment(ref _proxyErrors);
+        }
+    }
+
+    /// <summary>Marks the node as draining: readiness turns 503 so that DNS or anycast withdraw it.</summary>
+    public void BeginStopping() => _stopping = true;
 }

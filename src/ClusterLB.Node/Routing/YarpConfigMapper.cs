@@ -1,5 +1,6 @@
 using System.Net;
 using ClusterLB.Core.Routing;
+using ClusterLB.Node.Health;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -68,24 +69,11 @@ public static class YarpConfigMapper
                 IsEssential = cookie.IsEssential,
             },
         },
-        HealthCheck = cluster.HealthCheck is not { } health ? null : new HealthCheckConfig
+        // YARP neither probes nor judges traffic itself: the cluster's health monitor does both, once
+        // per destination for the whole cluster, and every node applies its verdicts.
+        HealthCheck = new HealthCheckConfig
         {
-            AvailableDestinationsPolicy = health.AvailableDestinationsPolicy,
-            Active = health.Active is not { } active ? null : new ActiveHealthCheckConfig
-            {
-                Enabled = active.Enabled,
-                Interval = active.Interval,
-                Timeout = active.Timeout,
-                Policy = active.Policy,
-                Path = active.Path,
-                Query = active.Query,
-            },
-            Passive = health.Passive is not { } passive ? null : new PassiveHealthCheckConfig
-            {
-                Enabled = passive.Enabled,
-                Policy = passive.Policy,
-                ReactivationPeriod = passive.ReactivationPeriod,
-            },
+            AvailableDestinationsPolicy = ClusterVerdictDestinationsPolicy.For(cluster.HealthCheck?.AvailableDestinationsPolicy),
         },
         HttpRequest = cluster.HttpRequest is not { } request ? null : new ForwarderRequestConfig
         {

@@ -1,3 +1,4 @@
+using ClusterLB.Cluster.Routing;
 using ClusterLB.Core.Routing;
 using Yarp.ReverseProxy.Configuration;
 
@@ -7,8 +8,16 @@ namespace ClusterLB.Node.Routing;
 /// Runs YARP's own checks (route patterns, header and query matches, transforms) over a table,
 /// so what YARP would refuse at apply time is refused before it is persisted instead.
 /// </summary>
-public sealed class YarpValidation(IConfigValidator validator)
+public sealed class YarpValidation(IConfigValidator validator) : IRoutingTableValidator
 {
+    /// <summary>ClusterLB's own checks, then YARP's: what the routing-table writer runs before it persists.</summary>
+    public IReadOnlyList<ValidationError> Validate(RoutingTable table)
+    {
+        var errors = RoutingTableValidator.Validate(table);
+        // YARP's validator completes synchronously for the features ClusterLB maps (no authorization or CORS lookups).
+        return errors.Count > 0 ? errors : ValidateAsync(table).GetAwaiter().GetResult();
+    }
+
     /// <summary>Every error YARP finds in <paramref name="table"/>, with fields in ClusterLB's naming.</summary>
     public async Task<IReadOnlyList<ValidationError>> ValidateAsync(RoutingTable table)
     {

@@ -105,7 +105,7 @@ public sealed class RoutingTableWriterTests : TestKit
     private RoutingTable AskTable(IActorRef writer) =>
         writer.Ask<RoutingTable>(GetRoutingTable.Instance, TimeSpan.FromSeconds(10)).Result;
 
-    private static RoutingTableSeed Seed(RoutingTable table) => new(table, "test configuration", ImportOnStart: false);
+    private static RoutingTableSeed Seed(RoutingTable table) => new(table, "test configuration");
 
     private static RoutingTable Table(string address) => RoutingTable.From(
         [new RouteDefinition { RouteId = "api", ClusterId = "backends", Match = new RouteMatchDefinition { Path = "/api/{**rest}" } }],

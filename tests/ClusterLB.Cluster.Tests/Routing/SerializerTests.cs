@@ -17,7 +17,7 @@ public sealed class SerializerTests() : TestKit(WriterSpec.Config(WriterSpec.Tem
         RoutingTableImported.Of(Table, "configuration", DateTimeOffset.UnixEpoch),
         new ImportRoutingTable(Table, "admin"),
         new RoutingTableChangeAccepted(5),
-        new RoutingTableChangeRejected([new ValidationError("Routes:api:ClusterId", "is required")]),
+        new RoutingTableChangeRejected(RejectionReason.Invalid, [new ValidationError("Routes:api:ClusterId", "is required")]),
         GetRoutingTable.Instance,
     ];
 

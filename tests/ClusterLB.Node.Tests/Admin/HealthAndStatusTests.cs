@@ -25,7 +25,7 @@ public sealed class HealthAndStatusTests
         Assert.Contains("balancer", status.Roles);
         Assert.True(status.IsLeader);
         Assert.True(status.HostsRoutingTableWriter);
-        Assert.Equal(new RoutingTableStatus(1, 1, 1), status.RoutingTable);
+        Assert.Equal(new RoutingTableStatus(1, 1, 1, "Cluster"), status.RoutingTable);
         Assert.StartsWith("SQLite ", status.Journal);
     }
 

@@ -28,7 +28,7 @@ public sealed class RoutingTablePersistenceTests
             Assert.Equal(HttpStatusCode.NotFound, (await node.Proxy.GetAsync("/b/")).StatusCode);
             Assert.Contains("routing table v1", await node.Admin.GetStringAsync("/healthz/ready"));
             var line = await Eventually.Get(
-                () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("differs from the persisted routing table"))),
+                () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("differs from the cluster's routing table"))),
                 TimeSpan.FromSeconds(10),
                 "the log line about the differing section");
             Assert.Contains("ClusterLB:ImportReverseProxyOnStart=true", line);
@@ -57,6 +57,6 @@ public sealed class RoutingTablePersistenceTests
 
         Assert.Contains("routing table v1", await node.Admin.GetStringAsync("/healthz/ready"));
         Assert.Equal(HttpStatusCode.OK, (await node.Proxy.GetAsync("/a/")).StatusCode);
-        Assert.DoesNotContain(logs.Lines, l => l.Contains("differs from the persisted routing table"));
+        Assert.DoesNotContain(logs.Lines, l => l.Contains("differs from the cluster's routing table"));
     }
 }

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using ClusterLB.Core.Affinity;
+
+namespace ClusterLB.Cluster.Affinity;
+
+/// <summary>
+/// This node's copy of the replicated override table, read by the proxy on every keyed request
+/// without locks or waiting. The replicator actor keeps it in step with Distributed Data; the proxy
+/// asks for changes through <see cref="Record"/> and <see cref="Remove"/>, which only send a message.
+/// </summary>
+public sealed class AffinityOverrides
+{
+    private readonly ConcurrentDictionary<OverrideKey, AffinityOverride> _entries = new();
+    private Action<OverrideKey, AffinityOverride?>? _changes;
+    private long _evictions;
+
+    /// <summary>Number of overrides this node holds.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Overrides dropped because the table was full.</summary>
+    public long Evictions => Interlocked.Read(ref _evictions);
+
+    /// <summary>The override for a key of <paramref name="clusterId"/> hashing to <paramref name="keyHash"/>, if any and not expired.</summary>
+    public bool TryGet(string clusterId, ulong keyHash, DateTimeOffset now, out AffinityOverride value) =>
+        _entries.TryGetValue(new OverrideKey(clusterId, keyHash), out value!) && value.ExpiresAt > now;
+
+    /// <summary>Asks the cluster to record that the key moved; visible here at once.</summary>
+    public void Record(string clusterId, ulong keyHash, AffinityOverride value)
+    {
+        var key = new OverrideKey(clusterId, keyHash);
+        if (_entries.TryGetValue(key, out var existing) && existing.DestinationId == value.DestinationId)
+        {
+            return;
+        }
+
+        _entries[key] = value;
+        _changes?.Invoke(key, value);
+    }
+
+    /// <summary>Asks the cluster to forget the key's override (it is back home).</summary>
+    public void Remove(string clusterId, ulong keyHash)
+    {
+        var key = new OverrideKey(clusterId, keyHash);
+        if (_entries.TryRemove(key, out _))
+        {
+            _changes?.Invoke(key, null);
+        }
+    }
+
+    internal void Connect(Action<OverrideKey, AffinityOverride?> changes) => _changes = changes;
+
+    internal void Replace(IEnumerable<KeyValuePair<OverrideKey, AffinityOverride>> shardEntries, ISet<OverrideKey> shardKeysBefore)
+    {
+        var now = new HashSet<OverrideKey>();
+        foreach (var (key, value) in shardEntries)
+        {
+            now.Add(key);
+            _entries[key] = value;
+        }
+
+        foreach (var gone in shardKeysBefore.Where(k => !now.Contains(k)))
+        {
+            _entries.TryRemove(gone, out _);
+        }
+    }
+
+    internal void CountEvictions(int evicted) => Interlocked.Add(ref _evictions, evicted);
+}
+
+/// <summary>Identifies an override: the cluster and the 64-bit hash of the affinity key.</summary>
+public readonly record struct OverrideKey(string ClusterId, ulong KeyHash)
+{
+    /// <summary>The string form used as the Distributed Data map key.</summary>
+    public override string ToString() => $"{ClusterId}/{KeyHash:x16}";
+
+    /// <summary>Reads <see cref="ToString"/>'s form back.</summary>
+    public static OverrideKey Parse(string text)
+    {
+        var slash = text.LastIndexOf('/');
+        return new OverrideKey(text[..slash], ulong.Parse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.HexNumber));
+    }
+}

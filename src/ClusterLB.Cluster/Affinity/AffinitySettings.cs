@@ -1,0 +1,20 @@
+namespace ClusterLB.Cluster.Affinity;
+
+/// <summary>Key-based affinity tuning (<c>ClusterLB:Affinity</c>).</summary>
+public sealed class AffinitySettings
+{
+    /// <summary>How long an override lasts after it is recorded.</summary>
+    public TimeSpan OverrideTtl { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The most overrides the cluster keeps; the ones closest to expiry go first.</summary>
+    public int MaxOverrides { get; set; } = 1_000_000;
+
+    /// <summary>Distributed Data keys the table is spread over (each must fit a remoting frame).</summary>
+    public int Shards { get; set; } = 256;
+
+    /// <summary>When true, a moved key goes back to its home once that recovers; when false it stays.</summary>
+    public bool ReturnHomeOnRecovery { get; set; }
+
+    /// <summary>Overrides one shard may hold.</summary>
+    public int PerShardCap => Math.Max(1, MaxOverrides / Shards);
+}

@@ -1,0 +1,70 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Event;
+
+namespace ClusterLB.Cluster.Membership;
+
+/// <summary>
+/// One per node: publishes this node's report every second, and says loudly in the log when the
+/// node has not become a cluster member (seeds unreachable, or a cluster of another name).
+/// </summary>
+public sealed class MemberReporter : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan JoinWarningAfter = TimeSpan.FromSeconds(10);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
+    private readonly IMemberReportSource _source;
+    private readonly IReadOnlyList<string> _seeds;
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private DateTimeOffset _lastJoinWarning = DateTimeOffset.MinValue;
+
+    /// <summary>Creates the reporter; see <see cref="Props"/>.</summary>
+    public MemberReporter(IMemberReportSource source, IReadOnlyList<string> seeds)
+    {
+        _source = source;
+        _seeds = seeds;
+        Receive<Report>(_ => OnReport());
+        Receive<UpdateSuccess>(_ => { });
+        Receive<UpdateTimeout>(_ => { });
+    }
+
+    /// <summary>Timers of this actor.</summary>
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props of a reporter of <paramref name="source"/>'s reports.</summary>
+    public static Props Props(IMemberReportSource source, IReadOnlyList<string> seeds) =>
+        Akka.Actor.Props.Create(() => new MemberReporter(source, seeds));
+
+    /// <inheritdoc />
+    protected override void PreStart() => Timers.StartPeriodicTimer("report", Report.Instance, TimeSpan.FromSeconds(1));
+
+    private void OnReport()
+    {
+        if (_cluster.SelfMember.Status != MemberStatus.Up)
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (now - _startedAt > JoinWarningAfter && now - _lastJoinWarning > JoinWarningAfter)
+            {
+                _lastJoinWarning = now;
+                _log.Warning(
+                    "Not a member of cluster '{0}' after {1:0}s (status {2}): no seed answered ({3}). Check that the seeds run and use the cluster name '{0}'. Readiness stays 503 until the node joins",
+                    Context.System.Name, (now - _startedAt).TotalSeconds, _cluster.SelfMember.Status, _seeds.Count == 0 ? "none configured" : string.Join(", ", _seeds));
+            }
+
+            return;
+        }
+
+        var report = _source.Current();
+        var self = _cluster.SelfAddress.ToString();
+        _replicator.Tell(Dsl.Update(MemberReports.Key, LWWDictionary<string, MemberReport>.Empty, WriteLocal.Instance,
+            map => map.SetItem(_cluster, self, report)));
+    }
+
+    private sealed record Report
+    {
+        public static Report Instance { get; } = new();
+    }
+}

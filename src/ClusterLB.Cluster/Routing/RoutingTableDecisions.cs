@@ -1,0 +1,71 @@
+using ClusterLB.Core.Routing;
+
+namespace ClusterLB.Cluster.Routing;
+
+/// <summary>Checks a routing table before the writer persists it.</summary>
+public interface IRoutingTableValidator
+{
+    /// <summary>Every error in <paramref name="table"/>; empty when it can be persisted and applied.</summary>
+    IReadOnlyList<ValidationError> Validate(RoutingTable table);
+}
+
+/// <summary>The pure checks of <see cref="RoutingTableValidator"/>; nodes add YARP's own.</summary>
+public sealed class CoreRoutingTableValidator : IRoutingTableValidator
+{
+    /// <summary>The one instance.</summary>
+    public static CoreRoutingTableValidator Instance { get; } = new();
+
+    /// <inheritdoc />
+    public IReadOnlyList<ValidationError> Validate(RoutingTable table) => RoutingTableValidator.Validate(table);
+}
+
+/// <summary>
+/// Turns a command into the event it stands for, or the reason it cannot. Pure: the writer only
+/// sequences persistence around it.
+/// </summary>
+public static class RoutingTableDecisions
+{
+    /// <summary>The event for <paramref name="command"/> on <paramref name="table"/>, validated as the table it would produce.</summary>
+    public static (IRoutingTableEvent? Event, RoutingTableChangeRejected? Rejection) Decide(
+        RoutingTable table, IRoutingTableCommand command, DateTimeOffset now, IRoutingTableValidator validator)
+    {
+        var (change, rejection) = ToEvent(table, command, now);
+        if (rejection is not null)
+        {
+            return (null, rejection);
+        }
+
+        var errors = validator.Validate(table.Apply(change!));
+        return errors.Count > 0 ? (null, new RoutingTableChangeRejected(RejectionReason.Invalid, errors)) : (change, null);
+    }
+
+    private static (IRoutingTableEvent?, RoutingTableChangeRejected?) ToEvent(RoutingTable table, IRoutingTableCommand command, DateTimeOffset now) =>
+        command switch
+        {
+            ImportRoutingTable import => (RoutingTableImported.Of(import.Table, import.Source, now), null),
+            SetRoute { CreateOnly: true } set when table.Routes.ContainsKey(set.Route.RouteId) =>
+                Reject(RejectionReason.Conflict, $"Routes:{set.Route.RouteId}", "already exists"),
+            SetRoute set => (new RouteSet(set.Route, now), null),
+            RemoveRoute remove when !table.Routes.ContainsKey(remove.RouteId) =>
+                Reject(RejectionReason.NotFound, $"Routes:{remove.RouteId}", "does not exist"),
+            RemoveRoute remove => (new RouteRemoved(remove.RouteId, now), null),
+            SetCluster { CreateOnly: true } set when table.Clusters.ContainsKey(set.Cluster.ClusterId) =>
+                Reject(RejectionReason.Conflict, $"Clusters:{set.Cluster.ClusterId}", "already exists"),
+            SetCluster set => (new ClusterSet(set.Cluster, now), null),
+            RemoveCluster remove when !table.Clusters.ContainsKey(remove.ClusterId) =>
+                Reject(RejectionReason.NotFound, $"Clusters:{remove.ClusterId}", "does not exist"),
+            RemoveCluster remove => (new ClusterRemoved(remove.ClusterId, now), null),
+            SetDestination set when !table.Clusters.ContainsKey(set.ClusterId) =>
+                Reject(RejectionReason.NotFound, $"Clusters:{set.ClusterId}", "does not exist"),
+            SetDestination { CreateOnly: true } set when table.Clusters[set.ClusterId].Destinations.ContainsKey(set.DestinationId) =>
+                Reject(RejectionReason.Conflict, $"Clusters:{set.ClusterId}:Destinations:{set.DestinationId}", "already exists"),
+            SetDestination set => (new DestinationSet(set.ClusterId, set.DestinationId, set.Destination, now), null),
+            RemoveDestination remove when !table.Clusters.TryGetValue(remove.ClusterId, out var cluster) || !cluster.Destinations.ContainsKey(remove.DestinationId) =>
+                Reject(RejectionReason.NotFound, $"Clusters:{remove.ClusterId}:Destinations:{remove.DestinationId}", "does not exist"),
+            RemoveDestination remove => (new DestinationRemoved(remove.ClusterId, remove.DestinationId, now), null),
+            _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown routing-table command."),
+        };
+
+    private static (IRoutingTableEvent?, RoutingTableChangeRejected?) Reject(RejectionReason reason, string field, string message) =>
+        (null, new RoutingTableChangeRejected(reason, [new ValidationError(field, message)]));
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Hosting;
+using ClusterLB.Cluster.Hosting;
+using ClusterLB.Cluster.Routing;
+using ClusterLB.Core.Routing;
+using ClusterLB.Node.Routing;
+
+namespace ClusterLB.Node.Admin;
+
+/// <summary>
+/// Changes to the routing table on the admin listener. Each change goes to the one writer, which
+/// validates, persists and replicates it; the answer carries the new version, or the fields at fault.
+/// Any node accepts changes; none needs the writer to serve traffic.
+/// </summary>
+public static class RoutingTableApi
+{
+    private static readonly TimeSpan WriterTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Admin input is strict: a misspelled field is an error, not silently dropped.</summary>
+    private static readonly JsonSerializerOptions StrictJson = new(RoutingTableJson.Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>Maps the routing-table endpoints.</summary>
+    public static void Map(WebApplication admin, IServiceProvider node)
+    {
+        var state = node.GetRequiredService<NodeState>();
+        IActorRef Writer() => node.GetRequiredService<ActorRegistry>().Get<RoutingTableWriterProxy>();
+
+        admin.MapGet("/admin/routing-table", () => state.AppliedTable is { } table
+            ? Results.Text(RoutingTableJson.Canonical(table), "application/json")
+            : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        admin.MapPost("/admin/routes/{id}", (string id, HttpRequest request) =>
+            WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: true), Writer()));
+        admin.MapPut("/admin/routes/{id}", (string id, HttpRequest request) =>
+            WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: false), Writer()));
+        admin.MapDelete("/admin/routes/{id}", (string id) => Send(new RemoveRoute(id), Writer()));
+
+        admin.MapPost("/admin/clusters/{id}", (string id, HttpRequest request) =>
+            WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: true), Writer()));
+        admin.MapPut("/admin/clusters/{id}", (string id, HttpRequest request) =>
+            WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: false), Writer()));
+        admin.MapDelete("/admin/clusters/{id}", (string id) => Send(new RemoveCluster(id), Writer()));
+
+        admin.MapPost("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpRequest request) =>
+            WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: true), Writer()));
+        admin.MapPut("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpRequest request) =>
+            WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: false), Writer()));
+        admin.MapDelete("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId) =>
+            Send(new RemoveDestination(id, destinationId), Writer()));
+    }
+
+    private static async Task<IResult> WithBody<T>(HttpRequest request, Func<T, IRoutingTableCommand> command, IActorRef writer)
+        where T : class
+    {
+        T? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<T>(request.Body, StrictJson, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            return Rejected(StatusCodes.Status400BadRequest, [new ValidationError(e.Path is { Length: > 0 } path ? path : "body", FirstSentence(e.Message))]);
+        }
+
+        return body is null
+            ? Rejected(StatusCodes.Status400BadRequest, [new ValidationError("body", "a JSON object is required")])
+            : await Send(command(body), writer);
+    }
+
+    private static async Task<IResult> Send(IRoutingTableCommand command, IActorRef writer)
+    {
+        object answer;
+        try
+        {
+            answer = await writer.Ask<object>(command, WriterTimeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return Results.Json(
+                new { error = $"the routing-table writer did not answer within {WriterTimeout.TotalSeconds:0}s (no majority, or moving to another node); the change may not have been applied: read /admin/routing-table and retry" },
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        return answer switch
+        {
+            RoutingTableChangeAccepted accepted => Results.Json(new { version = accepted.Version }),
+            RoutingTableChangeRejected { Reason: RejectionReason.NotFound } rejected => Rejected(StatusCodes.Status404NotFound, rejected.Errors),
+            RoutingTableChangeRejected { Reason: RejectionReason.Conflict } rejected => Rejected(StatusCodes.Status409Conflict, rejected.Errors),
+            RoutingTableChangeRejected rejected => Rejected(StatusCodes.Status400BadRequest, rejected.Errors),
+            _ => Results.StatusCode(StatusCodes.Status500InternalServerError),
+        };
+    }
+
+    private static IResult Rejected(int status, IReadOnlyList<ValidationError> errors) =>
+        Results.Json(new { errors = errors.Select(e => new { field = e.Field, message = e.Message }) }, statusCode: status);
+
+    private static string FirstSentence(string message) => message.Split(". Path:")[0];
+}

@@ -1,0 +1,164 @@
+using System.Runtime.CompilerServices;
+using ClusterLB.Cluster.Affinity;
+using ClusterLB.Core.Affinity;
+using ClusterLB.Core.Hashing;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.SessionAffinity;
+
+namespace ClusterLB.Node.Affinity;
+
+/// <summary>Where a keyed affinity policy reads the key from.</summary>
+internal enum AffinityKeySource
+{
+    Header,
+    Cookie,
+    Query,
+    ClientIp,
+}
+
+/// <summary>
+/// Key-based session affinity: the destination comes from rendezvous hashing of a key the client
+/// carries anyway (a header, a cookie the backend set, a query value, the client IP) over the
+/// cluster's configured destinations, so every node agrees with no shared state. When the chosen
+/// destination is unavailable the key moves to the next in its ranking, the same on every node, and
+/// the move is recorded in the replicated override table so it does not bounce back.
+/// </summary>
+internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source, AffinityOverrides overrides, AffinitySettings settings, TimeProvider time)
+    : ISessionAffinityPolicy
+{
+    private static readonly ConditionalWeakTable<ClusterModel, DestinationRanking> Rankings = new();
+
+    public string Name => name;
+
+    public void AffinitizeResponse(HttpContext context, ClusterState cluster, SessionAffinityConfig config, DestinationState destination)
+    {
+        // Nothing to set: the client already carries the key.
+    }
+
+    public AffinityResult FindAffinitizedDestinations(HttpContext context, ClusterState cluster, SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations)
+    {
+        if (!TryHashKey(context, config.AffinityKeyName, out var keyHash))
+        {
+            return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
+        }
+
+        var ranking = Rankings.GetValue(cluster.Model, static model => new DestinationRanking(model));
+        if (ranking.Count == 0)
+        {
+            return new AffinityResult(null, AffinityStatus.DestinationNotFound);
+        }
+
+        Span<bool> available = stackalloc bool[ranking.Count];
+        foreach (var destination in destinations)
+        {
+            if (ranking.IndexOf(destination) is var i and >= 0)
+            {
+                available[i] = true;
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var clusterId = cluster.ClusterId;
+        var overrideIndex = overrides.TryGet(clusterId, keyHash, now, out var existing) ? ranking.IndexOf(existing.DestinationId) : -1;
+        if (settings.ReturnHomeOnRecovery && overrideIndex >= 0 && available[KeyedAffinity.Pick(keyHash, ranking.Hashes, default)])
+        {
+            overrideIndex = -1;
+        }
+
+        var decision = KeyedAffinity.Decide(keyHash, ranking.Hashes, available, overrideIndex);
+        if (decision.Index < 0)
+        {
+            return new AffinityResult(null, AffinityStatus.DestinationNotFound);
+        }
+
+        if (decision.Change == OverrideChange.Record)
+        {
+            overrides.Record(clusterId, keyHash, new AffinityOverride(clusterId, ranking.Ids[decision.Index], now + settings.OverrideTtl));
+        }
+        else if (decision.Change == OverrideChange.Remove || (overrideIndex < 0 && existing is not null))
+        {
+            overrides.Remove(clusterId, keyHash);
+        }
+
+        return cluster.Destinations.TryGetValue(ranking.Ids[decision.Index], out var chosen)
+            ? new AffinityResult(ranking.Single(decision.Index, chosen), AffinityStatus.OK)
+            : new AffinityResult(null, AffinityStatus.DestinationNotFound);
+    }
+
+    private bool TryHashKey(HttpContext context, string keyName, out ulong hash)
+    {
+        hash = 0;
+        switch (source)
+        {
+            case AffinityKeySource.ClientIp:
+                if (context.Connection.RemoteIpAddress is not { } ip)
+                {
+                    return false;
+                }
+
+                Span<byte> bytes = stackalloc byte[16];
+                ip.TryWriteBytes(bytes, out var written);
+                Span<char> chars = stackalloc char[written];
+                for (var i = 0; i < written; i++)
+                {
+                    chars[i] = (char)bytes[i];
+                }
+
+                hash = StableHash.Of(chars);
+                return true;
+            default:
+                var value = source switch
+                {
+                    AffinityKeySource.Header => context.Request.Headers[keyName],
+                    AffinityKeySource.Cookie => new StringValues(context.Request.Cookies[keyName]),
+                    _ => context.Request.Query[keyName],
+                };
+                if (StringValues.IsNullOrEmpty(value) || value[0] is not { Length: > 0 } key)
+                {
+                    return false;
+                }
+
+                hash = StableHash.Of(key);
+                return true;
+        }
+    }
+
+    /// <summary>A cluster's configured destinations in a fixed order, with their hashes; built once per cluster model.</summary>
+    private sealed class DestinationRanking
+    {
+        private readonly Dictionary<string, int> _indexById;
+        private readonly DestinationState[]?[] _singles;
+
+        public DestinationRanking(ClusterModel model)
+        {
+            Ids = model.Config.Destinations?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
+            Hashes = Ids.Select(id => StableHash.Of(id)).ToArray();
+            _indexById = Ids.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.OrdinalIgnoreCase);
+            _singles = new DestinationState[]?[Ids.Length];
+        }
+
+        public string[] Ids { get; }
+
+        public ulong[] Hashes { get; }
+
+        public int Count => Ids.Length;
+
+        public int IndexOf(DestinationState destination) => IndexOf(destination.DestinationId);
+
+        public int IndexOf(string destinationId) => _indexById.TryGetValue(destinationId, out var i) ? i : -1;
+
+        // One cached one-element list per destination, so a keyed request allocates none for its result.
+        public IReadOnlyList<DestinationState> Single(int index, DestinationState state)
+        {
+            var cached = _singles[index];
+            if (cached is null || !ReferenceEquals(cached[0], state))
+            {
+                _singles[index] = cached = [state];
+            }
+
+            return cached;
+        }
+    }
+}
