@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -18,6 +19,9 @@ public sealed class EchoServer : IAsyncDisposable
 {
     /// <summary>Response header naming the backend that answered.</summary>
     public const string BackendHeader = "X-Backend";
+
+    /// <summary>Header a ClusterLB prober puts on health checks, naming itself.</summary>
+    public const string ProberHeader = "X-ClusterLB-Prober";
 
     private readonly WebApplication _app;
     private long _requestBodyBytes;
@@ -48,6 +52,9 @@ public sealed class EchoServer : IAsyncDisposable
         get => _failingHealth;
         set => _failingHealth = value;
     }
+
+    /// <summary>Health checks received, by the value of their <c>X-ClusterLB-Prober</c> header ("" when absent).</summary>
+    public ConcurrentDictionary<string, int> HealthChecks { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Named gates that <c>/stream?gate=NAME</c> waits on after its first chunk.</summary>
     public StreamGates Gates { get; } = new();
@@ -87,9 +94,13 @@ public sealed class EchoServer : IAsyncDisposable
             return next(context);
         });
 
-        app.MapGet("/health", () => FailingHealth
-            ? Results.Text($"{Name}: failing\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-            : Results.Text($"{Name}: ok\n"));
+        app.MapGet("/health", (HttpRequest request) =>
+        {
+            HealthChecks.AddOrUpdate(request.Headers[ProberHeader].ToString(), 1, (_, n) => n + 1);
+            return FailingHealth
+                ? Results.Text($"{Name}: failing\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text($"{Name}: ok\n");
+        });
         app.MapPost("/health/fail", () => { FailingHealth = true; return Results.Text($"{Name}: health now fails\n"); });
         app.MapPost("/health/recover", () => { FailingHealth = false; return Results.Text($"{Name}: health now ok\n"); });
         app.MapPost("/gates/{gate}", (string gate) => { Gates.Open(gate); return Results.Text($"gate {gate} open\n"); });

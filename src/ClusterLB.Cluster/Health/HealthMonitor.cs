@@ -22,6 +22,9 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     /// <summary>The actor's name under /user, the same on every node so owners can be addressed.</summary>
     public const string Name = "health-monitor";
 
+    /// <summary>Header on every probe naming the member that sent it, for backends' logs.</summary>
+    public const string ProberHeader = "X-ClusterLB-Prober";
+
     private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) });
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -163,15 +166,17 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         owned.Probing = true;
         owned.NextProbeAt = DateTimeOffset.UtcNow + (active.Interval ?? _settings.DefaultProbeInterval);
 
-        ProbeAsync(key, uri, timeout).PipeTo(Self);
+        ProbeAsync(key, uri, timeout, _self).PipeTo(Self);
     }
 
-    private static async Task<ProbeResult> ProbeAsync(string key, string uri, TimeSpan timeout)
+    private static async Task<ProbeResult> ProbeAsync(string key, string uri, TimeSpan timeout, string prober)
     {
         try
         {
             using var cts = new CancellationTokenSource(timeout);
-            using var response = await Http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.Add(ProberHeader, prober);
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
             return new ProbeResult(key, response.IsSuccessStatusCode, $"probe {(int)response.StatusCode}");
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException)

@@ -40,7 +40,13 @@ public sealed class TestNode : IAsyncDisposable
             ContentRootPath = dataDirectory,
             EnvironmentName = "Testing",
         });
-        builder.Configuration.AddInMemoryCollection(Defaults(dataDirectory).Concat(settings));
+        var merged = new Dictionary<string, string?>(Defaults(dataDirectory), StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in settings)
+        {
+            merged[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(merged);
         if (logs is not null)
         {
             builder.Logging.AddProvider(logs);
@@ -73,7 +79,7 @@ public sealed class TestNode : IAsyncDisposable
         await Node.DisposeAsync();
     }
 
-    private static IEnumerable<KeyValuePair<string, string?>> Defaults(string dataDirectory) => new Dictionary<string, string?>
+    private static Dictionary<string, string?> Defaults(string dataDirectory) => new()
     {
         ["ClusterLB:NodeName"] = "test-node",
         ["ClusterLB:DataDirectory"] = dataDirectory,
