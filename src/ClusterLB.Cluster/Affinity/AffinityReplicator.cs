@@ -105,7 +105,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 
     private void OnSweep()
     {
-        var members = BalancerMembers.Reachable(_cluster.State);
+        var members = BalancerMembers.ReachableIn(_cluster.State);
         var self = _cluster.SelfAddress.ToString();
         var now = DateTimeOffset.UtcNow;
         for (var shard = 0; shard < _keys.Length; shard++)

@@ -35,7 +35,7 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     private readonly HealthSettings _settings;
     private readonly string _self;
 
-    private ImmutableArray<string> _members = [];
+    private readonly BalancerMembers _membership = new();
     private RoutingTable _table = RoutingTable.Empty;
     private IReadOnlyDictionary<string, ReplicatedVerdict> _verdicts = ImmutableDictionary<string, ReplicatedVerdict>.Empty;
     private readonly Dictionary<string, OwnedDestination> _owned = new(StringComparer.Ordinal);
@@ -48,12 +48,12 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         _settings = settings;
         _self = _cluster.SelfAddress.ToString();
 
-        Receive<ClusterEvent.CurrentClusterState>(state => Rebalance(BalancerMembers.Reachable(state)));
-        Receive<ClusterEvent.IClusterDomainEvent>(_ => Rebalance(BalancerMembers.Reachable(_cluster.State)));
+        Receive<ClusterEvent.CurrentClusterState>(state => OnMembership(state));
+        Receive<ClusterEvent.IClusterDomainEvent>(e => OnMembership(e));
         Receive<Changed>(c => c.Key.Equals(RoutingTableReplication.Key), c =>
         {
             _table = c.Get(RoutingTableReplication.Key).Value;
-            Rebalance(_members);
+            Rebalance();
         });
         Receive<Changed>(c => c.Key.Equals(HealthReplication.Key), c => OnVerdicts(c.Get(HealthReplication.Key).Entries));
         Receive<GetSuccess>(g => g.Key.Equals(HealthReplication.Key), g => OnVerdicts(g.Get(HealthReplication.Key).Entries));
@@ -95,9 +95,18 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         _consumer.Apply(verdicts);
     }
 
-    private void Rebalance(ImmutableArray<string> members)
+    private ImmutableArray<string> Members => _membership.Reachable;
+
+    private void OnMembership(object clusterEvent)
     {
-        _members = members;
+        if (_membership.Apply(clusterEvent))
+        {
+            Rebalance();
+        }
+    }
+
+    private void Rebalance()
+    {
         var now = DateTimeOffset.UtcNow;
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (clusterId, cluster) in _table.Clusters)
@@ -105,7 +114,7 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
             foreach (var destinationId in cluster.Destinations.Keys)
             {
                 var key = DestinationKey.Of(clusterId, destinationId);
-                if (Rendezvous.Owner(key, _members) != _self)
+                if (Rendezvous.Owner(key, Members) != _self)
                 {
                     continue;
                 }
@@ -130,9 +139,9 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     private void OnTick()
     {
         var now = DateTimeOffset.UtcNow;
-        if (_members.Length > 0 && _counters.Drain() is { Count: > 0 } counts)
+        if (Members.Length > 0 && _counters.Drain() is { Count: > 0 } counts)
         {
-            foreach (var byOwner in counts.GroupBy(c => Rendezvous.Owner(c.Key, _members)))
+            foreach (var byOwner in counts.GroupBy(c => Rendezvous.Owner(c.Key, Members)))
             {
                 var report = byOwner.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
                 if (byOwner.Key == _self)
