@@ -98,7 +98,10 @@ public static class ClusterLBAkka
           acceptable-heartbeat-pause = 3s
           threshold = 8.0
         }
-        akka.cluster.split-brain-resolver.stable-after = 7s
+        # Keep-majority decides 5 s after the membership settles; the removed node's singletons
+        # (the routing-table writer) start elsewhere 3 s after that.
+        akka.cluster.split-brain-resolver.stable-after = 5s
+        akka.cluster.down-removal-margin = 3s
         akka.cluster.distributed-data {
           gossip-interval = 500ms
           notify-subscribers-interval = 100ms
