@@ -56,6 +56,9 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>Health checks received, by the value of their <c>X-ClusterLB-Prober</c> header ("" when absent).</summary>
     public ConcurrentDictionary<string, int> HealthChecks { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The prober of the last health check.</summary>
+    public string? LastProber { get; private set; }
+
     /// <summary>Named gates that <c>/stream?gate=NAME</c> waits on after its first chunk.</summary>
     public StreamGates Gates { get; } = new();
 
@@ -96,11 +99,14 @@ public sealed class EchoServer : IAsyncDisposable
 
         app.MapGet("/health", (HttpRequest request) =>
         {
-            HealthChecks.AddOrUpdate(request.Headers[ProberHeader].ToString(), 1, (_, n) => n + 1);
+            var prober = request.Headers[ProberHeader].ToString();
+            HealthChecks.AddOrUpdate(prober, 1, (_, n) => n + 1);
+            LastProber = prober;
             return FailingHealth
                 ? Results.Text($"{Name}: failing\n", statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text($"{Name}: ok\n");
         });
+        app.MapGet("/health/probes", () => Results.Json(new { probes = HealthChecks, lastProber = LastProber }));
         app.MapPost("/health/fail", () => { FailingHealth = true; return Results.Text($"{Name}: health now fails\n"); });
         app.MapPost("/health/recover", () => { FailingHealth = false; return Results.Text($"{Name}: health now ok\n"); });
         app.MapPost("/gates/{gate}", (string gate) => { Gates.Open(gate); return Results.Text($"gate {gate} open\n"); });

@@ -1,0 +1,144 @@
+// Measures, on a real 3-node cluster started by deploy/local/cluster.sh (already up):
+//   config-change propagation, affinity-override propagation, kill -9 to unreachable,
+//   kill -9 to probe ownership moved, kill -9 to writes accepted again, restart to ready.
+// Prints a markdown table. Usage: dotnet run --project bench/ClusterTimings -- RUN_DIR [rounds]
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+if (args.Length < 1 || !Directory.Exists(args[0]))
+{
+    Console.Error.WriteLine("usage: ClusterTimings RUN_DIR [rounds]   (RUN_DIR: the run directory of a cluster started with deploy/local/cluster.sh up 3)");
+    return 2;
+}
+
+var runDir = args[0];
+var rounds = args.Length > 1 && int.TryParse(args[1], out var r) && r > 0 ? r : 50;
+var script = Path.Combine(AppContext.BaseDirectory, "../../../../../deploy/local/cluster.sh");
+var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+string Admin(int node) => $"http://127.0.0.1:{9090 + node}";
+string Proxy(int node) => $"http://127.0.0.1:{8080 + node}";
+var rows = new List<(string What, string Value)>();
+
+async Task<JsonElement> Status(int node) => await http.GetFromJsonAsync<JsonElement>($"{Admin(node)}/admin/status");
+async Task<long> Version(int node) => (await Status(node)).GetProperty("routingTable").GetProperty("version").GetInt64();
+async Task<int> Overrides(int node) => (await Status(node)).GetProperty("affinity").GetProperty("overrides").GetInt32();
+async Task<TimeSpan> Until(Func<Task<bool>> condition, TimeSpan timeout)
+{
+    var watch = Stopwatch.StartNew();
+    while (watch.Elapsed < timeout)
+    {
+        try
+        {
+            if (await condition())
+            {
+                return watch.Elapsed;
+            }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        await Task.Delay(2);
+    }
+
+    throw new TimeoutException("condition not reached within " + timeout);
+}
+
+void Cluster(params string[] command)
+{
+    var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true };
+    info.ArgumentList.Add(script);
+    foreach (var part in command)
+    {
+        info.ArgumentList.Add(part);
+    }
+
+    info.Environment["CLUSTERLB_RUN_DIR"] = runDir;
+    using var process = Process.Start(info)!;
+    process.StandardOutput.ReadToEnd();
+    process.WaitForExit();
+}
+
+static string Percentiles(List<double> ms)
+{
+    ms.Sort();
+    double At(double p) => ms[Math.Min(ms.Count - 1, (int)Math.Ceiling(p * ms.Count) - 1)];
+    return $"p50 {At(0.5):0.0} ms, p99 {At(0.99):0.0} ms, max {ms[^1]:0.0} ms (n={ms.Count})";
+}
+
+// 1. A change accepted by node 2 until it runs on all three nodes.
+var propagation = new List<double>();
+for (var i = 0; i < rounds; i++)
+{
+    var watch = Stopwatch.StartNew();
+    var put = await http.PutAsJsonAsync($"{Admin(2)}/admin/clusters/app/destinations/bench", new { address = "http://127.0.0.1:5201/", metadata = new Dictionary<string, string> { ["round"] = i.ToString() } });
+    var version = (await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt64();
+    await Until(async () => await Version(1) >= version && await Version(2) >= version && await Version(3) >= version, TimeSpan.FromSeconds(10));
+    propagation.Add(watch.Elapsed.TotalMilliseconds);
+}
+
+await http.DeleteAsync($"{Admin(2)}/admin/clusters/app/destinations/bench");
+rows.Add(("config change accepted on node 2 → running on all 3 nodes", Percentiles(propagation)));
+
+// 2. An affinity override made on node 2 until nodes 1 and 3 hold it.
+Cluster("backend-kill", "2");
+await Until(async () =>
+{
+    var request = new HttpRequestMessage(HttpMethod.Get, $"{Proxy(2)}/keyed/");
+    request.Headers.Add("X-Session-Key", "probe-health");
+    return (await http.SendAsync(request)).IsSuccessStatusCode;
+}, TimeSpan.FromSeconds(30));
+await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(1)}/admin/cluster")).EnumerateArray().Select(m => m.GetProperty("verdictVersion").GetInt64()).Distinct().Count() == 1, TimeSpan.FromSeconds(10));
+var overrideTimes = new List<double>();
+for (var k = 0; overrideTimes.Count < Math.Min(rounds, 30) && k < 2000; k++)
+{
+    var (before1, before2, before3) = (await Overrides(1), await Overrides(2), await Overrides(3));
+    var request = new HttpRequestMessage(HttpMethod.Get, $"{Proxy(2)}/keyed/");
+    request.Headers.Add("X-Session-Key", $"bench-{Guid.NewGuid():N}");
+    var watch = Stopwatch.StartNew();
+    await http.SendAsync(request);
+    if (await Overrides(2) == before2)
+    {
+        continue; // this key's home is healthy: no override
+    }
+
+    await Until(async () => await Overrides(1) > before1 && await Overrides(3) > before3, TimeSpan.FromSeconds(10));
+    overrideTimes.Add(watch.Elapsed.TotalMilliseconds);
+}
+
+Cluster("backend-start", "2");
+rows.Add(("affinity override recorded on node 2 → held by nodes 1 and 3", Percentiles(overrideTimes)));
+
+// 3. kill -9 of node 1 (the writer host).
+var probes = await Task.WhenAll(Enumerable.Range(1, 3).Select(j => http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{5200 + j}/health/probes")));
+var node1Address = (await Status(1)).GetProperty("address").GetString();
+var owned = Enumerable.Range(1, 3).Where(j => probes[j - 1].GetProperty("lastProber").GetString() == node1Address).ToList();
+var kill = Stopwatch.StartNew();
+Cluster("kill", "1");
+var unreachable = await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(2)}/admin/cluster")).EnumerateArray().Any(m => !m.GetProperty("reachable").GetBoolean()), TimeSpan.FromSeconds(30));
+rows.Add(("kill -9 → survivors mark the node unreachable", $"{unreachable.TotalMilliseconds:0} ms"));
+foreach (var backend in owned)
+{
+    await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{5200 + backend}/health/probes")).GetProperty("lastProber").GetString() != node1Address, TimeSpan.FromSeconds(30));
+    rows.Add(($"kill -9 → probing of backend-{backend} (owned by the killed node) taken over", $"{kill.Elapsed.TotalMilliseconds:0} ms"));
+}
+
+var writes = await Until(async () => (await http.PutAsJsonAsync($"{Admin(2)}/admin/clusters/app/destinations/bench", new { address = "http://127.0.0.1:5201/" })).IsSuccessStatusCode, TimeSpan.FromSeconds(60));
+rows.Add(("kill -9 → writes accepted again (writer handed over)", $"{kill.Elapsed.TotalMilliseconds:0} ms"));
+await http.DeleteAsync($"{Admin(2)}/admin/clusters/app/destinations/bench");
+
+// 4. Restart of the killed node until it is ready (Up, table and verdicts applied).
+var rejoin = Stopwatch.StartNew();
+Cluster("start", "1");
+await Until(async () => (await http.GetAsync($"{Admin(1)}/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60));
+rows.Add(("restart of the killed node → ready again (process start included)", $"{rejoin.Elapsed.TotalMilliseconds:0} ms"));
+
+Console.WriteLine("| measurement | result |");
+Console.WriteLine("|---|---|");
+foreach (var (what, value) in rows)
+{
+    Console.WriteLine($"| {what} | {value} |");
+}
+
+return 0;

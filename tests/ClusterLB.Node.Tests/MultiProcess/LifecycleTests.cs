@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using ClusterLB.Node.Hosting;
+using ClusterLB.Node.Tests.Infrastructure;
+using ClusterLB.Node.Tests.MultiNode;
+
+namespace ClusterLB.Node.Tests.MultiProcess;
+
+/// <summary>How a real node process stops: asked to (SIGTERM), or removed by its cluster.</summary>
+[Collection(MultiNodeCollection.Name)]
+public sealed class LifecycleTests
+{
+    [Fact]
+    public async Task SIGTERM_stops_accepting_finishes_in_flight_requests_turns_unready_and_exits_0()
+    {
+        await using var backends = await Backends.StartAsync("alpha");
+        var (proxyPort, adminPort) = (ClosedPort.Find(), ClosedPort.Find());
+        var directory = TempDirectory.Create("clusterlb-sigterm");
+        using var node = NodeProcess.Start(directory,
+        [
+            "--ReverseProxy:Routes:a:ClusterId=one",
+            "--ReverseProxy:Routes:a:Match:Path=/a/{**rest}",
+            "--ReverseProxy:Routes:a:Transforms:0:PathRemovePrefix=/a",
+            $"--ReverseProxy:Clusters:one:Destinations:alpha:Address={backends[0].Url}",
+            $"--ClusterLB:Listeners:0:Url=http://127.0.0.1:{proxyPort}",
+            $"--ClusterLB:AdminUrl=http://127.0.0.1:{adminPort}",
+            $"--ClusterLB:DataDirectory={directory}",
+            "--ClusterLB:ShutdownDrainTimeout=00:00:30",
+        ]);
+        using var proxy = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxyPort}") };
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.True(async () => (await admin.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "node ready");
+
+        // A response that the backend holds open until the test opens its gate.
+        using var inFlight = await proxy.GetAsync("/a/stream?chunks=2&chunkSize=1000&gate=drain", HttpCompletionOption.ResponseHeadersRead);
+        node.Terminate();
+
+        await Eventually.True(async () => (await admin.GetAsync("/healthz/ready")).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), "readiness 503 while draining");
+        Assert.Contains("stopping", await (await admin.GetAsync("/healthz/ready")).Content.ReadAsStringAsync());
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => new HttpClient().GetAsync($"http://127.0.0.1:{proxyPort}/a/"));
+
+        backends[0].Gates.Open("drain");
+        Assert.Equal(2000, (await inFlight.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Node_downed_by_the_cluster_stops_serving_and_exits_non_zero_so_that_its_supervisor_restarts_it()
+    {
+        using var cluster = new LocalCluster();
+        cluster.Run("up", "2");
+        await LocalCluster.WaitReadyAsync(1, 2);
+        var (proxyPort, adminPort, remotingPort) = (ClosedPort.Find(), ClosedPort.Find(), ClosedPort.Find());
+        using var third = NodeProcess.Start(cluster.RunDirectory,
+        [
+            "--ClusterLB:NodeName=node-3",
+            $"--ClusterLB:DataDirectory={Path.Combine(cluster.RunDirectory, "data")}",
+            $"--ClusterLB:Listeners:0:Url=http://127.0.0.1:{proxyPort}",
+            $"--ClusterLB:AdminUrl=http://127.0.0.1:{adminPort}",
+            $"--ClusterLB:Cluster:Port={remotingPort}",
+            "--ClusterLB:Cluster:Seeds:0=akka.tcp://clusterlb@127.0.0.1:4051",
+            "--ClusterLB:Cluster:Seeds:1=akka.tcp://clusterlb@127.0.0.1:4052",
+        ]);
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.True(async () => (await admin.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "node 3 ready");
+        await Eventually.True(async () => await ClusterSize(1) == 3, TimeSpan.FromSeconds(30), "three members");
+
+        // Frozen long enough for the others to find it unreachable and the resolver to down it.
+        Process.Start("kill", ["-STOP", third.Id.ToString()])!.WaitForExit();
+        await Eventually.True(async () => await ClusterSize(1) == 2, TimeSpan.FromSeconds(60), "node 3 removed by the others");
+        Process.Start("kill", ["-CONT", third.Id.ToString()])!.WaitForExit();
+
+        Assert.Equal(NodeProgram.RemovedByClusterExitCode, await third.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("the cluster removed this node", third.Stderr);
+    }
+
+    private static async Task<int> ClusterSize(int node)
+    {
+        using var admin = LocalCluster.Admin(node);
+        var members = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<ClusterLB.Node.Admin.MemberView>>(admin, "/admin/cluster");
+        return members!.Count;
+    }
+}
