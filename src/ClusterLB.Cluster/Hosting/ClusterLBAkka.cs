@@ -107,5 +107,8 @@ public static class ClusterLBAkka
           notify-subscribers-interval = 100ms
         }
         akka.cluster.log-info-verbose = off
+        # The host owns shutdown: on SIGTERM it stops accepting and drains first, then stops the
+        # actor system, which leaves the cluster. Akka must not start leaving on its own at SIGTERM.
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         """;
 }
