@@ -108,6 +108,8 @@ for (var k = 0; overrideTimes.Count < Math.Min(rounds, 30) && k < 2000; k++)
 }
 
 Cluster("backend-start", "2");
+await Until(async () => (await http.GetAsync("http://127.0.0.1:5202/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30));
+await Task.Delay(3000); // let the owners probe the restarted backend, so each has a recent prober
 rows.Add(("affinity override recorded on node 2 → held by nodes 1 and 3", Percentiles(overrideTimes)));
 
 // 3. kill -9 of node 1 (the writer host).

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Replication and failover timings on a real 3-node cluster on loopback (see docs/benchmarks.md).
+# Usage: bench/cluster-timings.sh [rounds]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-100}
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "cluster-timings.sh: rounds must be a positive number, got '$rounds'" >&2; exit 2; }
+export CLUSTERLB_RUN_DIR=$(mktemp -d /tmp/clusterlb-timings.XXXXXX)
+trap '"$root/deploy/local/cluster.sh" down >/dev/null 2>&1 || true' EXIT INT TERM
+
+dotnet build "$root/ClusterLB.sln" -c Release -nologo -v quiet >/dev/null
+"$root/deploy/local/cluster.sh" up 3 >/dev/null
+for n in 1 2 3; do
+  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:909$n/healthz/ready" >/dev/null && break; sleep 0.3; done
+done
+dotnet "$root/bench/ClusterTimings/bin/Release/net10.0/ClusterTimings.dll" "$CLUSTERLB_RUN_DIR" "$rounds"
