@@ -78,6 +78,9 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private void OnChange(OverrideChange change)
     {
         var shard = ShardOf(change.Key, _keys.Length);
+        // Counted as part of the shard from now on, so that if the write evicts it, the next
+        // notification of the shard removes it here too.
+        _shardKeys[shard].Add(change.Key);
         var cap = _settings.PerShardCap;
         var at = change.Key.ToString();
         _replicator.Tell(Dsl.Update(_keys[shard], LWWDictionary<string, AffinityOverride>.Empty, new WriteMajority(TimeSpan.FromSeconds(2)), map =>

@@ -16,7 +16,7 @@ public static class AdminApi
         var state = node.GetRequiredService<NodeState>();
         var journal = node.GetRequiredService<Journal>();
         var overrides = node.GetRequiredService<AffinityOverrides>();
-        NodeStatus Status() => NodeStatus.Of(options.EffectiveNodeName, node.GetRequiredService<ActorSystem>(), state, overrides, journal.Description);
+        NodeStatus Status() => NodeStatus.Of(options.EffectiveNodeName, node.GetRequiredService<ActorSystem>(), state, overrides, options.Affinity.MaxOverrides, journal.Description);
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));
         admin.MapGet("/healthz/ready", () =>

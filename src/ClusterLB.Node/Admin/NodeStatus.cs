@@ -21,7 +21,7 @@ public sealed record NodeStatus(
     bool Stopping)
 {
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
-    public static NodeStatus Of(string node, ActorSystem system, NodeState state, AffinityOverrides overrides, string journal)
+    public static NodeStatus Of(string node, ActorSystem system, NodeState state, AffinityOverrides overrides, int capacity, string journal)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfMember;
@@ -36,7 +36,7 @@ public sealed record NodeStatus(
             ClusterView.WriterHost(cluster.State) == cluster.SelfAddress,
             table is null ? null : new RoutingTableStatus(table.Version, table.Routes.Count, table.Clusters.Count, state.TableSource.ToString()),
             state.VerdictVersion,
-            new AffinityStatus(overrides.Count, overrides.Evictions),
+            new AffinityStatus(overrides.Count, capacity, overrides.Evictions),
             journal,
             state.Stopping);
     }
@@ -57,5 +57,5 @@ public sealed record NodeStatus(
 /// <summary>The routing table a node runs, and where it came from (Cluster, LocalFile).</summary>
 public sealed record RoutingTableStatus(long Version, int Routes, int Clusters, string Source);
 
-/// <summary>The key-based affinity override table as this node holds it.</summary>
-public sealed record AffinityStatus(int Overrides, long Evictions);
+/// <summary>The key-based affinity override table as this node holds it: entries, the cluster-wide cap, evictions made here.</summary>
+public sealed record AffinityStatus(int Overrides, int Capacity, long Evictions);

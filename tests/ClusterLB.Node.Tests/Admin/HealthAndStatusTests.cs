@@ -63,4 +63,27 @@ public sealed class HealthAndStatusTests
         Assert.False(status!.Ready);
         Assert.Null(status.RoutingTable);
     }
+
+    [Fact]
+    public async Task Node_configured_with_another_cluster_name_does_not_join_says_so_and_stays_unready()
+    {
+        var seedPort = ClosedPort.Find();
+        await using var seed = await TestNode.StartAsync(new RouteSettings().With("ClusterLB:Cluster:Port", seedPort.ToString()));
+        var logs = new CapturedLogs();
+
+        await using var stranger = await TestNode.StartAsync(
+            new RouteSettings()
+                .With("ClusterLB:Cluster:Name", "other")
+                .With("ClusterLB:Cluster:Seeds:0", $"akka.tcp://other@127.0.0.1:{seedPort}"),
+            logs: logs,
+            waitUntilReady: false);
+
+        await Eventually.Get(
+            () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("Not a member of cluster 'other'") && l.Contains("use the cluster name 'other'"))),
+            TimeSpan.FromSeconds(30),
+            "the log line saying the node could not join");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await stranger.Admin.GetAsync("/healthz/ready")).StatusCode);
+        var members = await seed.Admin.GetFromJsonAsync<List<MemberView>>("/admin/cluster");
+        Assert.Single(members!);
+    }
 }

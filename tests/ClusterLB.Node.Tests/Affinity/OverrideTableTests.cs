@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using ClusterLB.Node.Admin;
+using ClusterLB.Node.Tests.Infrastructure;
+
+namespace ClusterLB.Node.Tests.Affinity;
+
+public sealed class OverrideTableTests
+{
+    [Fact]
+    public async Task Override_table_stays_within_its_cap_and_counts_what_it_evicts()
+    {
+        await using var backends = await Backends.StartAsync("b1", "b2");
+        var settings = new RouteSettings()
+            .Route("keyed", "/keyed", "keyed")
+            .Cluster("keyed", ("b1", backends[0].Url), ("b2", backends[1].Url))
+            .With("ReverseProxy:Clusters:keyed:SessionAffinity:Enabled", "true")
+            .With("ReverseProxy:Clusters:keyed:SessionAffinity:Policy", "KeyedHeader")
+            .With("ReverseProxy:Clusters:keyed:SessionAffinity:AffinityKeyName", "X-Session-Key")
+            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Enabled", "true")
+            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Interval", "00:00:00.200")
+            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Path", "/health")
+            .With("ClusterLB:Affinity:Shards", "1")
+            .With("ClusterLB:Affinity:MaxOverrides", "3");
+        await using var node = await TestNode.StartAsync(settings);
+        backends[1].FailingHealth = true;
+        await Eventually.True(async () => (await Keyed(node, "probe")) == "b1" && (await Keyed(node, "probe-2")) == "b1", TimeSpan.FromSeconds(20), "b2 out");
+
+        // About half of 30 keys live on b2; each one that moves needs an override, over the cap of 3.
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal("b1", await Keyed(node, $"user-{i}"));
+        }
+
+        var affinity = await Eventually.Get(
+            async () => (await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Affinity is { Evictions: > 0, Overrides: <= 3 } a ? a : null,
+            TimeSpan.FromSeconds(10),
+            "evictions counted and the table back within its cap");
+        Assert.Equal(3, affinity.Capacity);
+    }
+
+    private static async Task<string> Keyed(TestNode node, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/keyed/");
+        request.Headers.Add("X-Session-Key", key);
+        using var response = await node.Proxy.SendAsync(request);
+        return response.Headers.TryGetValues(ClusterLB.EchoBackend.EchoServer.BackendHeader, out var names) ? names.Single() : $"{(int)response.StatusCode}";
+    }
+}
