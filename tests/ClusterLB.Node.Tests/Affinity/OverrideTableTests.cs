@@ -15,7 +15,7 @@ public sealed class OverrideTableTests
             .Cluster("keyed", ("b1", backends[0].Url), ("b2", backends[1].Url))
             .With("ReverseProxy:Clusters:keyed:SessionAffinity:Enabled", "true")
             .With("ReverseProxy:Clusters:keyed:SessionAffinity:Policy", "KeyedHeader")
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:AffinityKeyName", "X-Session-Key")
+            .With("ReverseProxy:Clusters:keyed:SessionAffinity:AffinityKeyName", KeyedRequests.KeyHeader)
             .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Enabled", "true")
             .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Interval", "00:00:00.200")
             .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Path", "/health")
@@ -38,11 +38,5 @@ public sealed class OverrideTableTests
         Assert.Equal(3, affinity.Capacity);
     }
 
-    private static async Task<string> Keyed(TestNode node, string key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/keyed/");
-        request.Headers.Add("X-Session-Key", key);
-        using var response = await node.Proxy.SendAsync(request);
-        return response.Headers.TryGetValues(ClusterLB.EchoBackend.EchoServer.BackendHeader, out var names) ? names.Single() : $"{(int)response.StatusCode}";
-    }
+    private static Task<string> Keyed(TestNode node, string key) => KeyedRequests.BackendFor(node.Proxy, key);
 }

@@ -9,8 +9,6 @@ namespace ClusterLB.Node.Tests.MultiNode;
 [Collection(MultiNodeCollection.Name)]
 public sealed class AffinityTests
 {
-    private const string KeyHeader = "X-Session-Key";
-
     private static RouteSettings Routes(Backends backends)
     {
         var destinations = backends.Servers.Select(b => (b.Name, b.Url)).ToArray();
@@ -19,7 +17,7 @@ public sealed class AffinityTests
             .Cluster("keyed", destinations)
             .With("ReverseProxy:Clusters:keyed:SessionAffinity:Enabled", "true")
             .With("ReverseProxy:Clusters:keyed:SessionAffinity:Policy", "KeyedHeader")
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:AffinityKeyName", KeyHeader)
+            .With("ReverseProxy:Clusters:keyed:SessionAffinity:AffinityKeyName", KeyedRequests.KeyHeader)
             .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Enabled", "true")
             .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Interval", "00:00:00.200")
             .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Path", "/health")
@@ -172,14 +170,7 @@ public sealed class AffinityTests
         Assert.Single(members.Select(m => m.VerdictVersion).Distinct());
     }
 
-    private static async Task<string> Keyed(TestNode node, string key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/keyed/");
-        request.Headers.Add(KeyHeader, key);
-        using var response = await node.Proxy.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return response.Headers.GetValues(EchoServer.BackendHeader).Single();
-    }
+    private static Task<string> Keyed(TestNode node, string key) => KeyedRequests.BackendFor(node.Proxy, key);
 
     private static async Task<HashSet<string>> KeylessBackends(TestNode node)
     {

@@ -119,7 +119,7 @@ public sealed class NodeKillTests
                     Interlocked.Increment(ref _sent);
                     try
                     {
-                        using var response = await Send(client, key);
+                        using var response = await KeyedRequests.SendAsync(client, key);
                         if (!response.IsSuccessStatusCode)
                         {
                             failed++;
@@ -151,8 +151,7 @@ public sealed class NodeKillTests
         var destinations = new Dictionary<string, string>();
         foreach (var key in Keys)
         {
-            using var response = await Send(client, key);
-            destinations[key] = response.IsSuccessStatusCode ? response.Headers.GetValues(EchoServer.BackendHeader).Single() : $"error {(int)response.StatusCode}";
+            destinations[key] = await KeyedRequests.BackendFor(client, key);
         }
 
         return destinations;
@@ -172,12 +171,5 @@ public sealed class NodeKillTests
         }
 
         return seen;
-    }
-
-    private static Task<HttpResponseMessage> Send(HttpClient client, string key)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/keyed/");
-        request.Headers.Add("X-Session-Key", key);
-        return client.SendAsync(request);
     }
 }
