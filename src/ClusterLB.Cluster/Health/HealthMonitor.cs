@@ -61,6 +61,8 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         Receive<GetFailure>(_ => Timers.StartSingleTimer("load", LoadVerdicts.Instance, TimeSpan.FromSeconds(1)));
         Receive<LoadVerdicts>(_ => _replicator.Tell(Dsl.Get(HealthReplication.Key, new ReadMajority(TimeSpan.FromSeconds(3)))));
         Receive<Tick>(_ => OnTick());
+        // Events drive membership; a periodic look at the cluster's own state heals any missed one.
+        Receive<ResyncMembership>(_ => OnMembership(_cluster.State));
         Receive<PassiveReport>(report => ApplyPassive(report.Counts));
         Receive<ProbeResult>(OnProbeResult);
         Receive<UpdateSuccess>(_ => { });
@@ -84,6 +86,7 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         // A joining node starts from the cluster's verdicts, read from a majority, not from "all healthy".
         Self.Tell(LoadVerdicts.Instance);
         Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(250));
+        Timers.StartPeriodicTimer("resync", ResyncMembership.Instance, TimeSpan.FromSeconds(5));
     }
 
     /// <inheritdoc />
@@ -264,6 +267,11 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     private sealed record Tick
     {
         public static Tick Instance { get; } = new();
+    }
+
+    private sealed record ResyncMembership
+    {
+        public static ResyncMembership Instance { get; } = new();
     }
 
     private sealed record LoadVerdicts
