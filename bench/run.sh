@@ -22,7 +22,7 @@ check_names() { # kind, list, allowed
 }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) quick=1; workloads="get1k post10k affinity1k"; connections="64"; duration=5 ;;
+    --quick) quick=1; workloads="get1k post10k affinity1k"; connections="64"; duration=4 ;;
     --targets) [ $# -ge 2 ] || die "--targets needs a list"; check_names target "$2" "$all_targets"; targets=${2//,/ }; shift ;;
     --workloads) [ $# -ge 2 ] || die "--workloads needs a list"; check_names workload "$2" "$all_workloads"; workloads=${2//,/ }; shift ;;
     --connections) [ $# -ge 2 ] || die "--connections needs a list"; for c in ${2//,/ }; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "bad connection count '$c'"; done; connections=${2//,/ }; shift ;;
@@ -148,9 +148,10 @@ end
 LUA
 
 # Warm up every target (JIT, connection pools) so the first workload is not measured cold.
+warm=$([ "$quick" = 1 ] && echo 2 || echo 4)
 for t in $targets; do
-  wrk -t2 -c64 -d3s "${url[$t]}/?size=1024" >/dev/null 2>&1 || true
-  [[ "$t" =~ ^(direct|yarp)$ ]] || wrk -t2 -c64 -d2s -H "X-Session-Key: warm" "${url[$t]}/keyed/?size=1024" >/dev/null 2>&1 || true
+  wrk -t2 -c64 -d"${warm}s" "${url[$t]}/?size=1024" >/dev/null 2>&1 || true
+  [[ "$t" =~ ^(direct|yarp)$ ]] || wrk -t2 -c64 -d1s -H "X-Session-Key: warm" "${url[$t]}/keyed/?size=1024" >/dev/null 2>&1 || true
 done
 
 mkdir -p "$root/bench/results"
@@ -190,5 +191,21 @@ if [ -n "$max" ] && [ "$max" -gt 0 ]; then
   done
 fi
 
-/usr/bin/python3 "$root/bench/report.py" "$tsv" "$fixed" "$root/bench/results/latest.md" "$root/bench/results/latest.png" "$quick"
+/usr/bin/python3 "$root/bench/report.py" "$tsv" "$fixed" "$root/bench/results/latest.md" "$root/docs/benchmarks.png" "$quick"
 cat "$root/bench/results/latest.md"
+
+# Into docs/benchmarks.md, between its markers, with how it was made.
+{
+  echo "<!-- bench:start -->"
+  echo "Run: \`bench/run.sh $([ "$quick" = 1 ] && echo --quick)\` on $(date -u +%Y-%m-%d), ${duration} s per cell, $(nproc) cores; wrk and the targets share the machine. Chart: ![throughput](benchmarks.png)"
+  echo
+  cat "$root/bench/results/latest.md"
+  echo "<!-- bench:end -->"
+} >"$work/table.md"
+/usr/bin/python3 - "$root/docs/benchmarks.md" "$work/table.md" <<'PY'
+import re, sys
+doc, table = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+doc = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->\n?", lambda _: table, doc, flags=re.S)
+open(sys.argv[1], "w").write(doc)
+PY
+echo "written into docs/benchmarks.md and docs/benchmarks.png"
