@@ -51,9 +51,10 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
         }
 
         Span<bool> available = stackalloc bool[ranking.Count];
-        foreach (var destination in destinations)
+        // A for loop: foreach over the interface would allocate an enumerator on every request.
+        for (var d = 0; d < destinations.Count; d++)
         {
-            if (ranking.IndexOf(destination) is var i and >= 0)
+            if (ranking.IndexOf(destinations[d]) is var i and >= 0)
             {
                 available[i] = true;
             }
@@ -130,12 +131,13 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
     {
         private readonly Dictionary<string, int> _indexById;
         private readonly DestinationState[]?[] _singles;
+        private volatile Dictionary<DestinationState, int> _indexByState = new(ReferenceEqualityComparer.Instance);
 
         public DestinationRanking(ClusterModel model)
         {
             Ids = model.Config.Destinations?.Keys.Order(StringComparer.Ordinal).ToArray() ?? [];
             Hashes = Ids.Select(id => StableHash.Of(id)).ToArray();
-            _indexById = Ids.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.OrdinalIgnoreCase);
+            _indexById = Ids.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
             _singles = new DestinationState[]?[Ids.Length];
         }
 
@@ -145,7 +147,22 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
 
         public int Count => Ids.Length;
 
-        public int IndexOf(DestinationState destination) => IndexOf(destination.DestinationId);
+        // By reference first (YARP keeps one state object per destination): cheaper than hashing the id.
+        public int IndexOf(DestinationState destination)
+        {
+            if (_indexByState.TryGetValue(destination, out var index))
+            {
+                return index;
+            }
+
+            index = IndexOf(destination.DestinationId);
+            if (index >= 0)
+            {
+                _indexByState = new Dictionary<DestinationState, int>(_indexByState, ReferenceEqualityComparer.Instance) { [destination] = index };
+            }
+
+            return index;
+        }
 
         public int IndexOf(string destinationId) => _indexById.TryGetValue(destinationId, out var i) ? i : -1;
 

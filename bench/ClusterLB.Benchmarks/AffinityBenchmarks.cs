@@ -1,0 +1,79 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Jobs;
+using ClusterLB.Cluster.Affinity;
+using ClusterLB.Core.Affinity;
+using ClusterLB.Core.Hashing;
+using ClusterLB.Node.Affinity;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
+using Yarp.ReverseProxy.SessionAffinity;
+
+namespace ClusterLB.Benchmarks;
+
+/// <summary>What a keyed request costs in ClusterLB's own code: key hash, override lookup, ranking.</summary>
+[MemoryDiagnoser]
+[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 8)]
+public class AffinityBenchmarks
+{
+    private readonly AffinityOverrides _overrides = new();
+    private KeyedAffinityPolicy _policy = null!;
+    private ClusterState _cluster = null!;
+    private IReadOnlyList<DestinationState> _available = null!;
+    private SessionAffinityConfig _config = null!;
+    private HttpContext _home = null!;
+    private HttpContext _moved = null!;
+    private HttpContext _noKey = null!;
+    private ulong[] _hashes = null!;
+    private bool[] _all = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var destinations = Enumerable.Range(1, 10).ToDictionary(i => $"d{i}", i => new DestinationConfig { Address = $"http://10.0.0.{i}/" });
+        var config = new ClusterConfig { ClusterId = "keyed", Destinations = destinations };
+        _cluster = new ClusterState("keyed");
+        // YARP sets the model when it applies configuration; a benchmark has no proxy to do that.
+        typeof(ClusterState).GetProperty(nameof(ClusterState.Model))!.SetValue(_cluster, new ClusterModel(config, new HttpMessageInvoker(new SocketsHttpHandler())));
+        foreach (var id in destinations.Keys)
+        {
+            _cluster.Destinations[id] = new DestinationState(id);
+        }
+
+        _available = _cluster.Destinations.Values.ToList();
+        _config = new SessionAffinityConfig { Enabled = true, Policy = "KeyedHeader", AffinityKeyName = "X-Session-Key" };
+        _policy = new KeyedAffinityPolicy("KeyedHeader", AffinityKeySource.Header, _overrides, new AffinitySettings(), TimeProvider.System);
+        for (var i = 0; i < 100_000; i++)
+        {
+            _overrides.Record("keyed", StableHash.Of($"moved-{i}"), new AffinityOverride("keyed", "d3", DateTimeOffset.UtcNow.AddHours(1)));
+        }
+
+        _home = Request("alice");
+        _moved = Request("moved-42");
+        _noKey = new DefaultHttpContext();
+        _hashes = destinations.Keys.Order().Select(id => StableHash.Of(id)).ToArray();
+        _all = Enumerable.Repeat(true, 10).ToArray();
+    }
+
+    private static HttpContext Request(string key)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers["X-Session-Key"] = key;
+        return context;
+    }
+
+    [Benchmark(Description = "keyed request, key at home (miss in 100k overrides)")]
+    public AffinityResult KeyAtHome() => _policy.FindAffinitizedDestinations(_home, _cluster, _config, _available);
+
+    [Benchmark(Description = "keyed request, key moved (hit in 100k overrides)")]
+    public AffinityResult KeyMoved() => _policy.FindAffinitizedDestinations(_moved, _cluster, _config, _available);
+
+    [Benchmark(Description = "request without a key")]
+    public AffinityResult NoKey() => _policy.FindAffinitizedDestinations(_noKey, _cluster, _config, _available);
+
+    [Benchmark(Description = "rendezvous pick over 10 destinations")]
+    public int Pick() => KeyedAffinity.Pick(0x1234_5678_9abc_def0UL, _hashes, _all);
+
+    [Benchmark(Description = "stable hash of a 16-char key")]
+    public ulong Hash() => StableHash.Of("session-12345678");
+}
