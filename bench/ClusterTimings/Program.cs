@@ -136,6 +136,43 @@ Cluster("start", "1");
 await Until(async () => (await http.GetAsync($"{Admin(1)}/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60));
 rows.Add(("restart of the killed node → ready again (process start included)", $"{rejoin.Elapsed.TotalMilliseconds:0} ms"));
 
+// 5. 1,000 destinations under active health, interval 1 s: probes per second across the cluster.
+var many = Enumerable.Range(0, 1000).ToDictionary(i => $"m{i}", i => new { address = $"http://127.0.0.1:{5201 + i % 3}/" });
+var bigChange = Stopwatch.StartNew();
+var manyPut = await http.PutAsJsonAsync($"{Admin(2)}/admin/clusters/many", new
+{
+    destinations = many,
+    healthCheck = new { active = new { enabled = true, interval = "00:00:01", timeout = "00:00:01", path = "/health" } },
+});
+var manyVersion = (await manyPut.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt64();
+await Until(async () => await Version(1) >= manyVersion && await Version(2) >= manyVersion && await Version(3) >= manyVersion, TimeSpan.FromSeconds(30));
+rows.Add(("1,000-destination cluster added on node 2 → running on all 3 nodes", $"{bigChange.Elapsed.TotalMilliseconds:0} ms"));
+async Task<Dictionary<string, int>> ProbesByProber()
+{
+    var total = new Dictionary<string, int>();
+    for (var j = 1; j <= 3; j++)
+    {
+        var probes = (await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{5200 + j}/health/probes")).GetProperty("probes");
+        foreach (var prober in probes.EnumerateObject())
+        {
+            total[prober.Name] = total.GetValueOrDefault(prober.Name) + prober.Value.GetInt32();
+        }
+    }
+
+    return total;
+}
+
+await Task.Delay(3000); // let the new owners start probing
+var probesBefore = await ProbesByProber();
+var window = Stopwatch.StartNew();
+await Task.Delay(10_000);
+var probesAfter = await ProbesByProber();
+var seconds = window.Elapsed.TotalSeconds;
+var perProber = probesAfter.Select(p => (p.Key, PerSecond: (p.Value - probesBefore.GetValueOrDefault(p.Key)) / seconds)).Where(p => p.PerSecond > 0).ToList();
+rows.Add(("1,000 destinations probed every 1 s: probes per second, whole cluster (1,009 probed destinations in all)",
+    $"{perProber.Sum(p => p.PerSecond):0} /s; per node: {string.Join(", ", perProber.Select(p => $"{p.PerSecond:0}"))}"));
+await http.DeleteAsync($"{Admin(2)}/admin/clusters/many");
+
 Console.WriteLine("| measurement | result |");
 Console.WriteLine("|---|---|");
 foreach (var (what, value) in rows)

@@ -39,6 +39,7 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     private RoutingTable _table = RoutingTable.Empty;
     private IReadOnlyDictionary<string, ReplicatedVerdict> _verdicts = ImmutableDictionary<string, ReplicatedVerdict>.Empty;
     private readonly Dictionary<string, OwnedDestination> _owned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReplicatedVerdict> _pending = new(StringComparer.Ordinal);
 
     /// <summary>Creates the monitor; see <see cref="Props"/>.</summary>
     public HealthMonitor(IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings)
@@ -167,6 +168,8 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
                 Probe(key, owned, active);
             }
         }
+
+        PublishPending();
     }
 
     private void Probe(string key, OwnedDestination owned, ActiveHealthCheckDefinition active)
@@ -232,12 +235,26 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
 
         var verdict = new ReplicatedVerdict(next.Verdict, _self, (replicated?.Sequence ?? 0) + 1, reason, DateTimeOffset.UtcNow);
         _log.Info("Destination {0} is now {1} ({2})", key, next.Verdict, reason);
+        _pending[key] = verdict;
+        _verdicts = new Dictionary<string, ReplicatedVerdict>(_verdicts, StringComparer.Ordinal) { [key] = verdict };
+    }
+
+    // One write per tick for all the verdicts decided since the last: each write carries the whole
+    // map to every node, so a write per verdict costs O(destinations²) when many change at once.
+    private void PublishPending()
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _pending.ToList();
+        _pending.Clear();
         _replicator.Tell(Dsl.Update(
             HealthReplication.Key,
             LWWDictionary<string, ReplicatedVerdict>.Empty,
             new WriteAll(HealthReplication.WriteTimeout),
-            map => map.SetItem(_cluster, key, verdict)));
-        _verdicts = new Dictionary<string, ReplicatedVerdict>(_verdicts, StringComparer.Ordinal) { [key] = verdict };
+            map => batch.Aggregate(map, (m, verdict) => m.SetItem(_cluster, verdict.Key, verdict.Value))));
     }
 
     private ActiveHealthCheckDefinition? ActiveSettings(OwnedDestination owned) =>
