@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Replication and failover timings on a real 3-node cluster on loopback (see docs/benchmarks.md).
-# Usage: bench/cluster-timings.sh [rounds]
+# Usage: bench/cluster-timings.sh [rounds] [overrides]   (overrides: also measure N replicated affinity overrides)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-100}
+overrides=${2:-0}
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "cluster-timings.sh: rounds must be a positive number, got '$rounds'" >&2; exit 2; }
+[[ "$overrides" =~ ^[0-9]+$ ]] || { echo "cluster-timings.sh: overrides must be a number, got '$overrides'" >&2; exit 2; }
 export CLUSTERLB_RUN_DIR=$(mktemp -d /tmp/clusterlb-timings.XXXXXX)
 trap '"$root/deploy/local/cluster.sh" down >/dev/null 2>&1 || true' EXIT INT TERM
 
@@ -13,4 +15,4 @@ dotnet build "$root/ClusterLB.sln" -c Release -nologo -v quiet >/dev/null
 for n in 1 2 3; do
   for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:909$n/healthz/ready" >/dev/null && break; sleep 0.3; done
 done
-dotnet "$root/bench/ClusterTimings/bin/Release/net10.0/ClusterTimings.dll" "$CLUSTERLB_RUN_DIR" "$rounds"
+dotnet "$root/bench/ClusterTimings/bin/Release/net10.0/ClusterTimings.dll" "$CLUSTERLB_RUN_DIR" "$rounds" "$overrides"

@@ -1,7 +1,8 @@
-// Measures, on a real 3-node cluster started by deploy/local/cluster.sh (already up):
+// Measures, on a real 3-node cluster started by deploy/local/cluster.sh (already up), and with a
+// third argument N, the cost of N replicated affinity overrides:
 //   config-change propagation, affinity-override propagation, kill -9 to unreachable,
 //   kill -9 to probe ownership moved, kill -9 to writes accepted again, restart to ready.
-// Prints a markdown table. Usage: dotnet run --project bench/ClusterTimings -- RUN_DIR [rounds]
+// Prints a markdown table. Usage: dotnet run --project bench/ClusterTimings -- RUN_DIR [rounds] [overrides]
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -14,6 +15,7 @@ if (args.Length < 1 || !Directory.Exists(args[0]))
 
 var runDir = args[0];
 var rounds = args.Length > 1 && int.TryParse(args[1], out var r) && r > 0 ? r : 50;
+var overrideTarget = args.Length > 2 && int.TryParse(args[2], out var o) && o > 0 ? o : 0;
 var script = Path.Combine(AppContext.BaseDirectory, "../../../../../deploy/local/cluster.sh");
 var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 string Admin(int node) => $"http://127.0.0.1:{9090 + node}";
@@ -172,6 +174,49 @@ var perProber = probesAfter.Select(p => (p.Key, PerSecond: (p.Value - probesBefo
 rows.Add(("1,000 destinations probed every 1 s: probes per second, whole cluster (1,009 probed destinations in all)",
     $"{perProber.Sum(p => p.PerSecond):0} /s; per node: {string.Join(", ", perProber.Select(p => $"{p.PerSecond:0}"))}"));
 await http.DeleteAsync($"{Admin(2)}/admin/clusters/many");
+
+// 6. N overrides: memory per node, time to replicate, time for a restarted node to catch up.
+if (overrideTarget > 0)
+{
+    long Rss(int node) => long.Parse(File.ReadAllLines($"/proc/{File.ReadAllText(Path.Combine(runDir, $"node-{node}.pid")).Trim()}/status")
+        .First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    var rssBefore = Enumerable.Range(1, 3).Select(Rss).ToArray();
+    var baseline = await Overrides(2);
+    Cluster("backend-kill", "2");
+    await Until(async () => (await Status(2)).GetProperty("healthVerdictVersion").GetInt64() > 0
+        && (await http.GetFromJsonAsync<JsonElement>($"{Admin(2)}/admin/cluster")).EnumerateArray().Select(m => m.GetProperty("verdictVersion").GetInt64()).Distinct().Count() == 1, TimeSpan.FromSeconds(30));
+    await Task.Delay(3000); // the verdict on backend-2 reaches every node
+    var load = Stopwatch.StartNew();
+    var next = 0;
+    using var loadClient = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+    {
+        while (true)
+        {
+            var i = Interlocked.Increment(ref next);
+            if (i % 3000 == 0 && await Overrides(2) - baseline >= overrideTarget)
+            {
+                return;
+            }
+
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{Proxy(2)}/keyed/");
+            request.Headers.Add("X-Session-Key", $"scale-{i}");
+            using var response = await loadClient.SendAsync(request);
+        }
+    }));
+    var made = await Overrides(2);
+    rows.Add(($"{overrideTarget:N0} overrides: keyed requests sent to node 2 to make them", $"{next:N0} in {load.Elapsed.TotalSeconds:0.0} s ({made - baseline:N0} overrides on node 2)"));
+    var replicated = await Until(async () => await Overrides(1) >= made && await Overrides(3) >= made, TimeSpan.FromMinutes(5));
+    rows.Add(($"{overrideTarget:N0} overrides: held by every node after the last request", $"{replicated.TotalMilliseconds:0} ms"));
+    var rssAfter = Enumerable.Range(1, 3).Select(Rss).ToArray();
+    rows.Add(($"{overrideTarget:N0} overrides: RSS per node before → after (MB)", string.Join(", ", Enumerable.Range(0, 3).Select(n => $"{rssBefore[n]} → {rssAfter[n]}"))));
+    Cluster("kill", "3");
+    var catchUp = Stopwatch.StartNew();
+    Cluster("start", "3");
+    await Until(async () => (await http.GetAsync($"{Admin(3)}/healthz/ready")).IsSuccessStatusCode && await Overrides(3) >= made, TimeSpan.FromMinutes(5));
+    rows.Add(($"{overrideTarget:N0} overrides: restarted node ready and holding them all (process start included)", $"{catchUp.Elapsed.TotalMilliseconds:0} ms"));
+    Cluster("backend-start", "2");
+}
 
 Console.WriteLine("| measurement | result |");
 Console.WriteLine("|---|---|");

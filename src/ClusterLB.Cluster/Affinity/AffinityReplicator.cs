@@ -23,6 +23,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private readonly AffinitySettings _settings;
     private readonly LWWDictionaryKey<string, AffinityOverride>[] _keys;
     private readonly HashSet<OverrideKey>[] _shardKeys;
+    private readonly Dictionary<int, Dictionary<string, AffinityOverride?>> _pending = [];
 
     /// <summary>Creates the replicator; see <see cref="Props"/>.</summary>
     public AffinityReplicator(AffinityOverrides overrides, AffinitySettings settings)
@@ -35,6 +36,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         Receive<Changed>(OnChanged);
         Receive<OverrideChange>(OnChange);
         Receive<Sweep>(_ => OnSweep());
+        Receive<Flush>(_ => OnFlush());
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(t => _log.Debug("Override write to {0} reached fewer than a majority in time", t.Key));
     }
@@ -60,6 +62,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         var self = Self;
         _overrides.Connect((key, value) => self.Tell(new OverrideChange(key, value)));
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
+        Timers.StartPeriodicTimer("flush", Flush.Instance, TimeSpan.FromMilliseconds(100));
     }
 
     private void OnChanged(Changed changed)
@@ -81,29 +84,44 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         // Counted as part of the shard from now on, so that if the write evicts it, the next
         // notification of the shard removes it here too.
         _shardKeys[shard].Add(change.Key);
-        var cap = _settings.PerShardCap;
-        var at = change.Key.ToString();
-        _replicator.Tell(Dsl.Update(_keys[shard], LWWDictionary<string, AffinityOverride>.Empty, new WriteMajority(TimeSpan.FromSeconds(2)), map =>
+        if (!_pending.TryGetValue(shard, out var changes))
         {
-            if (change.Value is null)
-            {
-                return map.Remove(_cluster, at);
-            }
+            _pending[shard] = changes = new Dictionary<string, AffinityOverride?>(StringComparer.Ordinal);
+        }
 
-            map = map.SetItem(_cluster, at, change.Value);
-            var over = map.Count - cap;
-            if (over > 0)
+        changes[change.Key.ToString()] = change.Value;
+    }
+
+    // One write per shard per flush: each write carries the whole shard to a majority, so a write
+    // per override would cost O(overrides x shard size) when many sessions move at once.
+    private void OnFlush()
+    {
+        var cap = _settings.PerShardCap;
+        foreach (var (shard, changes) in _pending)
+        {
+            _replicator.Tell(Dsl.Update(_keys[shard], LWWDictionary<string, AffinityOverride>.Empty, new WriteMajority(TimeSpan.FromSeconds(2)), map =>
             {
-                foreach (var evicted in map.Entries.OrderBy(e => e.Value.ExpiresAt).Take(over).Select(e => e.Key).ToList())
+                foreach (var (key, value) in changes)
                 {
-                    map = map.Remove(_cluster, evicted);
+                    map = value is null ? map.Remove(_cluster, key) : map.SetItem(_cluster, key, value);
                 }
 
-                _overrides.CountEvictions(over);
-            }
+                var over = map.Count - cap;
+                if (over > 0)
+                {
+                    foreach (var evicted in map.Entries.OrderBy(e => e.Value.ExpiresAt).Take(over).Select(e => e.Key).ToList())
+                    {
+                        map = map.Remove(_cluster, evicted);
+                    }
 
-            return map;
-        }));
+                    _overrides.CountEvictions(over);
+                }
+
+                return map;
+            }));
+        }
+
+        _pending.Clear();
     }
 
     private void OnSweep()
@@ -128,6 +146,11 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     }
 
     private sealed record OverrideChange(OverrideKey Key, AffinityOverride? Value);
+
+    private sealed record Flush
+    {
+        public static Flush Instance { get; } = new();
+    }
 
     private sealed record Sweep
     {
