@@ -9,6 +9,12 @@ overrides=${2:-0}
 [[ "$overrides" =~ ^[0-9]+$ ]] || { echo "cluster-timings.sh: overrides must be a number, got '$overrides'" >&2; exit 2; }
 export CLUSTERLB_RUN_DIR=$(mktemp -d /tmp/clusterlb-timings.XXXXXX)
 trap '"$root/deploy/local/cluster.sh" down >/dev/null 2>&1 || true' EXIT INT TERM
+if [ "$overrides" -gt 0 ] && ! command -v wrk >/dev/null; then   # load for the override measurement, from Debian
+  [ "$(id -u)" = 0 ] && sudo="" || sudo=sudo
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >/dev/null
+fi
+# Room above N, so that the shards do not start evicting before N are held.
+[ "$overrides" -gt 0 ] && export ClusterLB__Affinity__MaxOverrides=$((overrides * 13 / 10)) || true
 
 dotnet build "$root/ClusterLB.sln" -c Release -nologo -v quiet >/dev/null
 "$root/deploy/local/cluster.sh" up 3 >/dev/null

@@ -49,18 +49,16 @@ public sealed class AffinityOverrides
 
     internal void Connect(Action<OverrideKey, AffinityOverride?> changes) => _changes = changes;
 
-    internal void Replace(IEnumerable<KeyValuePair<OverrideKey, AffinityOverride>> shardEntries, ISet<OverrideKey> shardKeysBefore)
+    /// <summary>Takes the replicated table's word for one key: its override, or none.</summary>
+    internal void Apply(OverrideKey key, AffinityOverride? value)
     {
-        var now = new HashSet<OverrideKey>();
-        foreach (var (key, value) in shardEntries)
+        if (value is null)
         {
-            now.Add(key);
-            _entries[key] = value;
+            _entries.TryRemove(key, out _);
         }
-
-        foreach (var gone in shardKeysBefore.Where(k => !now.Contains(k)))
+        else
         {
-            _entries.TryRemove(gone, out _);
+            _entries[key] = value;
         }
     }
 

@@ -1,8 +1,5 @@
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.DistributedData;
-using Akka.Event;
-using ClusterLB.Cluster.Membership;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
 
@@ -10,35 +7,36 @@ namespace ClusterLB.Cluster.Affinity;
 
 /// <summary>
 /// One per node: keeps <see cref="AffinityOverrides"/> in step with the replicated override table,
-/// which is sharded over many Distributed Data keys so that no key outgrows a remoting frame. Writes
-/// the proxy's changes with majority consistency, caps each shard, and sweeps expired entries of
-/// the shards this node owns.
+/// which is sharded over many Distributed Data keys so that no key outgrows a remoting frame. The
+/// proxy's changes are written locally once per shard per flush and reach the other nodes as deltas
+/// (Distributed Data's delta propagation, every 200 ms); each shard is capped, and expired entries
+/// are swept.
 /// </summary>
 public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 {
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
     private readonly AffinityOverrides _overrides;
     private readonly AffinitySettings _settings;
-    private readonly LWWDictionaryKey<string, AffinityOverride>[] _keys;
-    private readonly HashSet<OverrideKey>[] _shardKeys;
-    private readonly Dictionary<int, Dictionary<string, AffinityOverride?>> _pending = [];
+    private readonly OverrideShardKey[] _keys;
+    private readonly Dictionary<string, int> _shardOfKeyId;
+    private readonly OverrideShard?[] _shards;
+    private readonly Dictionary<int, Dictionary<OverrideKey, OverrideRecord>> _pending = [];
+    private readonly Dictionary<int, List<OverrideKey>> _written = [];
 
     /// <summary>Creates the replicator; see <see cref="Props"/>.</summary>
     public AffinityReplicator(AffinityOverrides overrides, AffinitySettings settings)
     {
         _overrides = overrides;
         _settings = settings;
-        _keys = Enumerable.Range(0, settings.Shards).Select(i => new LWWDictionaryKey<string, AffinityOverride>($"clusterlb-affinity-{i}")).ToArray();
-        _shardKeys = Enumerable.Range(0, settings.Shards).Select(_ => new HashSet<OverrideKey>()).ToArray();
+        _keys = Enumerable.Range(0, settings.Shards).Select(i => new OverrideShardKey($"clusterlb-affinity-{i}")).ToArray();
+        _shardOfKeyId = _keys.Select((key, shard) => (key.Id, shard)).ToDictionary(pair => pair.Id, pair => pair.shard);
+        _shards = new OverrideShard?[settings.Shards];
 
         Receive<Changed>(OnChanged);
         Receive<OverrideChange>(OnChange);
         Receive<Sweep>(_ => OnSweep());
         Receive<Flush>(_ => OnFlush());
         Receive<UpdateSuccess>(_ => { });
-        Receive<UpdateTimeout>(t => _log.Debug("Override write to {0} reached fewer than a majority in time", t.Key));
     }
 
     /// <summary>Timers of this actor.</summary>
@@ -67,82 +65,110 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 
     private void OnChanged(Changed changed)
     {
-        if (changed.Key is not LWWDictionaryKey<string, AffinityOverride> key)
+        if (!_shardOfKeyId.TryGetValue(changed.Key.Id, out var shard))
         {
             return;
         }
 
-        var shard = Array.IndexOf(_keys, key);
-        var entries = changed.Get(key).Entries.Select(e => KeyValuePair.Create(OverrideKey.Parse(e.Key), e.Value)).ToList();
-        _overrides.Replace(entries, _shardKeys[shard]);
-        _shardKeys[shard] = entries.Select(e => e.Key).ToHashSet();
+        var now = changed.Get(_keys[shard]);
+        _pending.TryGetValue(shard, out var pending);
+        now.DiffFrom(_shards[shard], (key, record) => Apply(key, record, pending));
+
+        // Keys this node wrote that the shard no longer holds (the cap evicted them in the same
+        // write) appear in neither side of the diff.
+        if (_written.Remove(shard, out var written))
+        {
+            foreach (var key in written)
+            {
+                Apply(key, now.TryFind(key, out var record) ? record : null, pending);
+            }
+        }
+
+        _shards[shard] = now;
+    }
+
+    private void Apply(OverrideKey key, OverrideRecord? record, Dictionary<OverrideKey, OverrideRecord>? pending)
+    {
+        // A change this node made and has not written yet is newer than what the shard says.
+        if (pending?.ContainsKey(key) == true)
+        {
+            return;
+        }
+
+        _overrides.Apply(key, record is { DestinationId: { } destination } live
+            ? new AffinityOverride(key.ClusterId, destination, DateTimeOffset.FromUnixTimeMilliseconds(live.ExpiresAtMs))
+            : null);
     }
 
     private void OnChange(OverrideChange change)
     {
         var shard = ShardOf(change.Key, _keys.Length);
-        // Counted as part of the shard from now on, so that if the write evicts it, the next
-        // notification of the shard removes it here too.
-        _shardKeys[shard].Add(change.Key);
         if (!_pending.TryGetValue(shard, out var changes))
         {
-            _pending[shard] = changes = new Dictionary<string, AffinityOverride?>(StringComparer.Ordinal);
+            _pending[shard] = changes = [];
         }
 
-        changes[change.Key.ToString()] = change.Value;
+        var expiresAt = change.Value?.ExpiresAt ?? DateTimeOffset.UtcNow + _settings.OverrideTtl;
+        changes[change.Key] = new OverrideRecord(change.Key.ClusterId, change.Key.KeyHash, change.Value?.DestinationId, expiresAt.ToUnixTimeMilliseconds());
     }
 
-    // One write per shard per flush: each write carries the whole shard to a majority, so a write
-    // per override would cost O(overrides x shard size) when many sessions move at once.
+    // One write per shard per flush, carried as a delta of the changed records only. Local, not
+    // majority: a majority write starts a coordinating actor per write, which at thousands of moved
+    // sessions a second cost more than the proxying itself; deltas reach every node just as soon.
     private void OnFlush()
     {
         var cap = _settings.PerShardCap;
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var (shard, changes) in _pending)
         {
-            _replicator.Tell(Dsl.Update(_keys[shard], LWWDictionary<string, AffinityOverride>.Empty, new WriteMajority(TimeSpan.FromSeconds(2)), map =>
+            var records = changes.Values.ToList();
+            if (!_written.TryGetValue(shard, out var written))
             {
-                foreach (var (key, value) in changes)
+                _written[shard] = written = [];
+            }
+
+            written.AddRange(changes.Keys);
+            _replicator.Tell(Dsl.Update(_keys[shard], OverrideShard.Empty(cap), WriteLocal.Instance, current =>
+            {
+                var next = current.With(records, cap, nowMs, out var evicted);
+                if (evicted > 0)
                 {
-                    map = value is null ? map.Remove(_cluster, key) : map.SetItem(_cluster, key, value);
+                    _overrides.CountEvictions(evicted);
                 }
 
-                var over = map.Count - cap;
-                if (over > 0)
-                {
-                    foreach (var evicted in map.Entries.OrderBy(e => e.Value.ExpiresAt).Take(over).Select(e => e.Key).ToList())
-                    {
-                        map = map.Remove(_cluster, evicted);
-                    }
-
-                    _overrides.CountEvictions(over);
-                }
-
-                return map;
+                return next;
             }));
         }
 
         _pending.Clear();
     }
 
+    // Every node drops expired records from the shards it holds; merges drop them too, so a replica
+    // that has not swept yet cannot bring them back.
     private void OnSweep()
     {
-        var members = BalancerMembers.ReachableIn(_cluster.State);
-        var self = _cluster.SelfAddress.ToString();
-        var now = DateTimeOffset.UtcNow;
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var shard = 0; shard < _keys.Length; shard++)
         {
-            if (_shardKeys[shard].Count == 0 || Rendezvous.Owner($"affinity-shard-{shard}", members) != self)
+            var held = _shards[shard];
+            if (held is not null && HasExpired(held, nowMs))
             {
-                continue;
-            }
-
-            var expired = _shardKeys[shard].Where(k => !_overrides.TryGet(k.ClusterId, k.KeyHash, now, out _)).Select(k => k.ToString()).ToList();
-            if (expired.Count > 0)
-            {
-                _replicator.Tell(Dsl.Update(_keys[shard], LWWDictionary<string, AffinityOverride>.Empty, WriteLocal.Instance, map =>
-                    expired.Aggregate(map, (m, key) => m.Remove(_cluster, key))));
+                _replicator.Tell(Dsl.Update(_keys[shard], OverrideShard.Empty(_settings.PerShardCap), WriteLocal.Instance, current => current.WithoutExpired(nowMs)));
             }
         }
+    }
+
+    private static bool HasExpired(OverrideShard shard, long nowMs)
+    {
+        foreach (var record in shard.Records)
+        {
+            if (record.ExpiresAtMs <= nowMs)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private sealed record OverrideChange(OverrideKey Key, AffinityOverride? Value);

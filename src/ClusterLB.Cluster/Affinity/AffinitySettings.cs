@@ -10,7 +10,7 @@ public sealed class AffinitySettings
     public int MaxOverrides { get; set; } = 1_000_000;
 
     /// <summary>Distributed Data keys the table is spread over (each must fit a remoting frame).</summary>
-    public int Shards { get; set; } = 256;
+    public int Shards { get; set; } = 512;
 
     /// <summary>When true, a moved key goes back to its home once that recovers; when false it stays.</summary>
     public bool ReturnHomeOnRecovery { get; set; }

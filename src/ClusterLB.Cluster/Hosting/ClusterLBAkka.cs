@@ -58,6 +58,7 @@ public static class ClusterLBAkka
             .WithDistributedData(new DDataOptions { Role = BalancerRole })
             .WithSqlPersistence(journal.ConnectionString, journal.ProviderName, autoInitialize: true)
             .WithCustomSerializer("clusterlb", ClusterLBSerializer.BoundTypes, system => new ClusterLBSerializer(system))
+            .WithCustomSerializer("clusterlb-overrides", [typeof(OverrideShard)], system => new OverrideShardSerializer(system))
             .WithSingleton<RoutingTableWriterProxy>(
                 "routing-table-writer",
                 RoutingTableWriter.Props(seed, services.GetRequiredService<IRoutingTableValidator>()),
@@ -102,10 +103,15 @@ public static class ClusterLBAkka
         # (the routing-table writer) start elsewhere 3 s after that.
         akka.cluster.split-brain-resolver.stable-after = 5s
         akka.cluster.down-removal-margin = 3s
+        # Gossip carries up to max-delta-elements whole keys in one message. With the affinity
+        # table at its cap (512 shards of ~2,000 overrides, ~36 kB each) 20 keys stay inside one
+        # frame, which is raised from 128 kB for that and for large routing tables.
         akka.cluster.distributed-data {
           gossip-interval = 500ms
           notify-subscribers-interval = 100ms
+          max-delta-elements = 20
         }
+        akka.remote.dot-netty.tcp.maximum-frame-size = 4000000b
         akka.cluster.log-info-verbose = off
         # The host owns shutdown: on SIGTERM it stops accepting and drains first, then stops the
         # actor system, which leaves the cluster. Akka must not start leaving on its own at SIGTERM.

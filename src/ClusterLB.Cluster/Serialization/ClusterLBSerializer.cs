@@ -7,7 +7,6 @@ using ClusterLB.Core.Routing;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Routing;
-using ClusterLB.Core.Affinity;
 
 namespace ClusterLB.Cluster.Serialization;
 
@@ -41,7 +40,6 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["rt-get"] = typeof(GetRoutingTable),
         ["health-verdict"] = typeof(ReplicatedVerdict),
         ["health-passive"] = typeof(PassiveReport),
-        ["affinity-override"] = typeof(AffinityOverride),
         ["member-report"] = typeof(MemberReport),
     }.ToFrozenDictionary();
 
@@ -55,7 +53,7 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
 
     /// <summary>The base types to bind to this serializer.</summary>
     public static IReadOnlyList<Type> BoundTypes { get; } =
-        [typeof(RoutingTable), typeof(IRoutingTableEvent), typeof(IClusterLBMessage), typeof(AffinityOverride)];
+        [typeof(RoutingTable), typeof(IRoutingTableEvent), typeof(IClusterLBMessage)];
 
     /// <inheritdoc />
     public override int Identifier => 7411;

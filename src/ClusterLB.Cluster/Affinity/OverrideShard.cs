@@ -1,0 +1,232 @@
+using Akka.DistributedData;
+
+namespace ClusterLB.Cluster.Affinity;
+
+/// <summary>
+/// One override of a key, or its removal (<see cref="DestinationId"/> null), as replicated. The
+/// record that expires last wins for a key: a later move or removal always carries a later expiry.
+/// </summary>
+public readonly record struct OverrideRecord(string ClusterId, ulong KeyHash, string? DestinationId, long ExpiresAtMs)
+{
+    /// <summary>The key this record is about.</summary>
+    public OverrideKey Key => new(ClusterId, KeyHash);
+
+    /// <summary>Orders records by key, the order a shard keeps them in.</summary>
+    public static int CompareKeys(in OverrideRecord a, in OverrideRecord b)
+    {
+        var byCluster = string.CompareOrdinal(a.ClusterId, b.ClusterId);
+        return byCluster != 0 ? byCluster : a.KeyHash.CompareTo(b.KeyHash);
+    }
+
+    /// <summary>Of two records for the same key, the one every replica keeps.</summary>
+    public static OverrideRecord Winner(in OverrideRecord a, in OverrideRecord b)
+    {
+        if (a.ExpiresAtMs != b.ExpiresAtMs)
+        {
+            return a.ExpiresAtMs > b.ExpiresAtMs ? a : b;
+        }
+
+        return string.CompareOrdinal(a.DestinationId, b.DestinationId) >= 0 ? a : b;
+    }
+}
+
+/// <summary>
+/// One shard of the replicated override table: a conflict-free map from key to the record that
+/// expires last, capped at <see cref="Cap"/> records (those expiring first are evicted), with
+/// expired records dropped. Records are kept sorted by key, so equal shards serialize to equal
+/// bytes on every node and Distributed Data's gossip digests settle once replicas agree. Updates
+/// carry only the changed records as a delta.
+/// </summary>
+public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, OverrideShard>, IReplicatedDelta, IReplicatedDeltaSize, IReplicatedDataSerialization, IEquatable<OverrideShard>
+{
+    private readonly OverrideRecord[] _records;
+
+    private OverrideShard(OverrideRecord[] sortedRecords, int cap, OverrideShard? delta)
+    {
+        _records = sortedRecords;
+        Cap = cap;
+        Delta = delta;
+    }
+
+    /// <summary>An empty shard that keeps at most <paramref name="cap"/> records.</summary>
+    public static OverrideShard Empty(int cap) => new([], cap, null);
+
+    /// <summary>Reads a shard back from its records (any order).</summary>
+    public static OverrideShard FromRecords(IEnumerable<OverrideRecord> records, int cap) =>
+        new(Combine(Sorted(records), [], cap, long.MinValue, out _), cap, null);
+
+    /// <summary>The most records this shard keeps.</summary>
+    public int Cap { get; }
+
+    /// <summary>The records, sorted by key.</summary>
+    public ReadOnlySpan<OverrideRecord> Records => _records;
+
+    /// <summary>Number of records, removals included.</summary>
+    public int Count => _records.Length;
+
+    /// <summary>The records changed since the last <see cref="ResetDelta"/>; null when none.</summary>
+    public OverrideShard? Delta { get; }
+
+    OverrideShard IDeltaReplicatedData<OverrideShard, OverrideShard>.Delta => Delta!;
+
+    IReplicatedDelta IDeltaReplicatedData.Delta => Delta!;
+
+    int IReplicatedDeltaSize.DeltaSize => _records.Length;
+
+    IDeltaReplicatedData IReplicatedDelta.Zero => Empty(int.MaxValue);
+
+    /// <summary>
+    /// This shard with <paramref name="changes"/> applied at <paramref name="nowMs"/>, keeping at most
+    /// <paramref name="cap"/> records; the number of records the cap evicted is returned in
+    /// <paramref name="evicted"/>. The result's <see cref="Delta"/> holds the changes.
+    /// </summary>
+    public OverrideShard With(IReadOnlyCollection<OverrideRecord> changes, int cap, long nowMs, out int evicted)
+    {
+        var sortedChanges = Sorted(changes);
+        var delta = new OverrideShard(Combine(Delta is null ? [] : Delta._records, sortedChanges, cap, nowMs, out _), cap, null);
+        return new OverrideShard(Combine(_records, sortedChanges, cap, nowMs, out evicted), cap, delta);
+    }
+
+    /// <summary>This shard without the records that expired by <paramref name="nowMs"/>.</summary>
+    public OverrideShard WithoutExpired(long nowMs) => new(Combine(_records, [], Cap, nowMs, out _), Cap, null);
+
+    /// <inheritdoc />
+    public OverrideShard Merge(OverrideShard other) =>
+        new(Combine(_records, other._records, Math.Min(Cap, other.Cap), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), out _), Math.Min(Cap, other.Cap), null);
+
+    /// <inheritdoc />
+    public IReplicatedData Merge(IReplicatedData other) => Merge((OverrideShard)other);
+
+    /// <inheritdoc />
+    public OverrideShard MergeDelta(OverrideShard delta) => Merge(delta);
+
+    /// <inheritdoc />
+    public IReplicatedData MergeDelta(IReplicatedDelta delta) => Merge((OverrideShard)delta);
+
+    /// <inheritdoc />
+    public OverrideShard ResetDelta() => Delta is null ? this : new OverrideShard(_records, Cap, null);
+
+    IReplicatedData IDeltaReplicatedData.ResetDelta() => ResetDelta();
+
+    /// <summary>The record for <paramref name="key"/>, if this shard holds one.</summary>
+    public bool TryFind(OverrideKey key, out OverrideRecord record)
+    {
+        var probe = new OverrideRecord(key.ClusterId, key.KeyHash, null, 0);
+        int low = 0, high = _records.Length - 1;
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var order = OverrideRecord.CompareKeys(_records[middle], probe);
+            if (order == 0)
+            {
+                record = _records[middle];
+                return true;
+            }
+
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        record = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Walks this shard and <paramref name="previous"/> side by side and reports each key whose
+    /// record differs: the new record, or null where the key is gone.
+    /// </summary>
+    public void DiffFrom(OverrideShard? previous, Action<OverrideKey, OverrideRecord?> changed)
+    {
+        var before = previous is null ? [] : previous._records;
+        int i = 0, j = 0;
+        while (i < _records.Length || j < before.Length)
+        {
+            var order = i == _records.Length ? 1 : j == before.Length ? -1 : OverrideRecord.CompareKeys(_records[i], before[j]);
+            if (order < 0)
+            {
+                changed(_records[i].Key, _records[i]);
+                i++;
+            }
+            else if (order > 0)
+            {
+                changed(before[j].Key, null);
+                j++;
+            }
+            else
+            {
+                if (_records[i] != before[j])
+                {
+                    changed(_records[i].Key, _records[i]);
+                }
+
+                i++;
+                j++;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Equals(OverrideShard? other) =>
+        other is not null && Cap == other.Cap && _records.AsSpan().SequenceEqual(other._records);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as OverrideShard);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Cap, _records.Length, _records.Length > 0 ? _records[0].KeyHash : 0);
+
+    /// <inheritdoc />
+    public override string ToString() => $"OverrideShard({_records.Length} records, cap {Cap})";
+
+    // Merges two key-sorted runs in one pass: the per-key winner is kept, expired records are
+    // dropped, and over the cap the records that expire first go.
+    private static OverrideRecord[] Combine(ReadOnlySpan<OverrideRecord> a, ReadOnlySpan<OverrideRecord> b, int cap, long nowMs, out int evicted)
+    {
+        var kept = new List<OverrideRecord>(a.Length + b.Length);
+        int i = 0, j = 0;
+        while (i < a.Length || j < b.Length)
+        {
+            var record = j == b.Length || (i < a.Length && OverrideRecord.CompareKeys(a[i], b[j]) <= 0) ? a[i++] : b[j++];
+            if (record.ExpiresAtMs <= nowMs)
+            {
+                continue;
+            }
+
+            if (kept.Count > 0 && OverrideRecord.CompareKeys(kept[^1], record) == 0)
+            {
+                kept[^1] = OverrideRecord.Winner(kept[^1], record);
+            }
+            else
+            {
+                kept.Add(record);
+            }
+        }
+
+        evicted = Math.Max(0, kept.Count - cap);
+        if (evicted > 0)
+        {
+            // Ties broken by key, so that every replica evicts the same records.
+            kept.Sort(static (x, y) => y.ExpiresAtMs != x.ExpiresAtMs ? y.ExpiresAtMs.CompareTo(x.ExpiresAtMs) : OverrideRecord.CompareKeys(x, y));
+            kept.RemoveRange(cap, evicted);
+            kept.Sort(static (x, y) => OverrideRecord.CompareKeys(x, y));
+        }
+
+        return [.. kept];
+    }
+
+    private static OverrideRecord[] Sorted(IEnumerable<OverrideRecord> records)
+    {
+        var array = records.ToArray();
+        Array.Sort(array, static (x, y) => OverrideRecord.CompareKeys(x, y));
+        return array;
+    }
+}
+
+/// <summary>The Distributed Data key of one override shard.</summary>
+public sealed class OverrideShardKey(string id) : Key<OverrideShard>(id);

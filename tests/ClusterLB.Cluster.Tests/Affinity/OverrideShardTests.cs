@@ -1,0 +1,119 @@
+using ClusterLB.Cluster.Affinity;
+using ClusterLB.Cluster.Serialization;
+using CsCheck;
+
+namespace ClusterLB.Cluster.Tests.Affinity;
+
+/// <summary>
+/// The override shard is a conflict-free replicated type: replicas that have seen the same records,
+/// in any order and any grouping, must hold the same shard and serialize it to the same bytes, or
+/// Distributed Data's gossip never settles.
+/// </summary>
+public class OverrideShardTests
+{
+    private static readonly long Future = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+
+    private static readonly Gen<OverrideRecord> GenRecord = Gen.Select(
+        Gen.Int[0, 1].Select(i => i == 0 ? "keyed" : "other"),
+        Gen.ULong[0, 24],
+        Gen.Int[0, 3].Select(i => i == 0 ? null : $"backend-{i}"),
+        Gen.Int[0, 50],
+        (cluster, hash, destination, later) => new OverrideRecord(cluster, hash, destination, Future + later));
+
+    private static readonly Gen<OverrideShard> GenShard = Gen.Select(GenRecord.Array[0, 30], Gen.Int[5, 40], (records, cap) => OverrideShard.FromRecords(records, cap));
+
+    [Fact]
+    public void Merge_is_commutative_associative_and_idempotent()
+    {
+        Gen.Select(GenShard, GenShard, GenShard).Sample((a, b, c) =>
+            a.Merge(b).Equals(b.Merge(a))
+            && a.Merge(b).Merge(c).Equals(a.Merge(b.Merge(c)))
+            && a.Merge(a).Equals(a));
+    }
+
+    [Fact]
+    public void Equal_shards_serialize_to_equal_bytes_whatever_order_their_records_arrived_in()
+    {
+        Gen.Select(GenRecord.Array[0, 40], Gen.Int[1, 60]).Sample((records, cap) =>
+        {
+            var forward = OverrideShard.FromRecords(records, cap);
+            var backward = OverrideShard.FromRecords(records.Reverse(), cap);
+            var bytes = OverrideShardSerializer.Write(forward);
+            var readBack = OverrideShardSerializer.Read(bytes);
+            return bytes.AsSpan().SequenceEqual(OverrideShardSerializer.Write(backward)) && readBack.Equals(forward);
+        });
+    }
+
+    [Fact]
+    public void A_delta_brings_a_replica_of_the_old_state_to_the_new_state()
+    {
+        Gen.Select(GenShard, GenRecord.Array[1, 10]).Sample((old, changes) =>
+        {
+            var updated = old.With(changes, old.Cap, 0, out _);
+            return updated.Delta is not null
+                && updated.Delta.Count <= changes.Length
+                && old.MergeDelta(updated.Delta).Equals(updated.ResetDelta());
+        });
+    }
+
+    [Fact]
+    public void The_record_that_expires_last_wins_so_a_later_removal_undoes_an_earlier_move()
+    {
+        var moved = OverrideShard.FromRecords([new OverrideRecord("keyed", 7, "backend-2", Future)], 10);
+        var removed = OverrideShard.FromRecords([new OverrideRecord("keyed", 7, null, Future + 1)], 10);
+
+        var merged = moved.Merge(removed);
+
+        Assert.Equal(new OverrideRecord("keyed", 7, null, Future + 1), Assert.Single(merged.Records.ToArray()));
+        Assert.True(merged.Equals(removed.Merge(moved)));
+    }
+
+    [Fact]
+    public void The_cap_evicts_the_records_that_expire_first_and_counts_them()
+    {
+        var shard = OverrideShard.Empty(3).With(
+            [.. Enumerable.Range(0, 5).Select(i => new OverrideRecord("keyed", (ulong)i, "backend-1", Future + 10 - i))], 3, 0, out var evicted);
+
+        Assert.Equal(2, evicted);
+        Assert.Equal([0UL, 1UL, 2UL], shard.Records.ToArray().Select(r => r.KeyHash));
+    }
+
+    [Fact]
+    public void Expired_records_are_dropped_by_merges_and_sweeps()
+    {
+        var past = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds();
+        var stale = OverrideShard.FromRecords([new OverrideRecord("keyed", 1, "backend-1", past), new OverrideRecord("keyed", 2, "backend-1", Future)], 10);
+
+        Assert.Equal(2, stale.Count);
+        Assert.Equal([2UL], stale.Merge(OverrideShard.Empty(10)).Records.ToArray().Select(r => r.KeyHash));
+        Assert.Equal([2UL], stale.WithoutExpired(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()).Records.ToArray().Select(r => r.KeyHash));
+    }
+
+    [Fact]
+    public void Diff_reports_exactly_the_keys_whose_record_changed()
+    {
+        Gen.Select(GenShard, GenShard).Sample((before, after) =>
+        {
+            var seen = new Dictionary<OverrideKey, OverrideRecord?>();
+            after.DiffFrom(before, (key, record) => seen.Add(key, record));
+            var beforeByKey = before.Records.ToArray().ToDictionary(r => r.Key);
+            var afterByKey = after.Records.ToArray().ToDictionary(r => r.Key);
+            var expected = afterByKey.Where(pair => !beforeByKey.TryGetValue(pair.Key, out var old) || old != pair.Value).Select(pair => pair.Key)
+                .Concat(beforeByKey.Keys.Where(key => !afterByKey.ContainsKey(key)))
+                .ToHashSet();
+            return expected.SetEquals(seen.Keys) && seen.All(pair => pair.Value == (afterByKey.TryGetValue(pair.Key, out var now) ? now : null));
+        });
+    }
+
+    [Fact]
+    public void Find_returns_the_record_of_a_held_key_and_nothing_for_another()
+    {
+        Gen.Select(GenShard, GenRecord).Sample((shard, probe) =>
+        {
+            var held = shard.Records.ToArray().ToDictionary(r => r.Key);
+            var found = shard.TryFind(probe.Key, out var record);
+            return found == held.ContainsKey(probe.Key) && (!found || record == held[probe.Key])
+                && held.Values.All(r => shard.TryFind(r.Key, out var again) && again == r);
+        });
+    }
+}
