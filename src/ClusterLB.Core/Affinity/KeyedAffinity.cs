@@ -41,14 +41,22 @@ public static class KeyedAffinity
     /// it to (-1 for none). Returns the chosen index (-1 when nothing is available) and what to do with
     /// the override table.
     /// </summary>
-    public static AffinityDecision Decide(ulong keyHash, ReadOnlySpan<ulong> candidateHashes, ReadOnlySpan<bool> available, int overrideIndex)
+    public static AffinityDecision Decide(ulong keyHash, ReadOnlySpan<ulong> candidateHashes, ReadOnlySpan<bool> available, int overrideIndex) =>
+        Decide(keyHash, candidateHashes, available, overrideIndex, Pick(keyHash, candidateHashes, default));
+
+    /// <summary>
+    /// As <see cref="Decide(ulong, ReadOnlySpan{ulong}, ReadOnlySpan{bool}, int)"/>, with the key's
+    /// <paramref name="home"/> found by another hashing (a Maglev table); a move still goes to the
+    /// best available destination in the rendezvous ranking, which only the first request of a
+    /// moved key pays for: later ones find the override.
+    /// </summary>
+    public static AffinityDecision Decide(ulong keyHash, ReadOnlySpan<ulong> candidateHashes, ReadOnlySpan<bool> available, int overrideIndex, int home)
     {
         if (overrideIndex >= 0 && available[overrideIndex])
         {
             return new AffinityDecision(overrideIndex, OverrideChange.None);
         }
 
-        var home = Pick(keyHash, candidateHashes, default);
         if (home >= 0 && available[home])
         {
             // Back home only once the override is gone (or was never there); drop a stale one.

@@ -37,4 +37,24 @@ public sealed record KnownPolicies
 
     /// <summary>Available-destinations policies.</summary>
     public FrozenSet<string> AvailableDestinations { get; init; } = Set("HealthyAndUnknown", "HealthyOrPanic");
+
+    /// <summary>
+    /// How key-based affinity finds a key's home (cluster metadata <c>ClusterLB.KeyHashing</c>):
+    /// <c>Rendezvous</c> (the default; scores every destination, moves only the keys of a removed
+    /// one) or <c>Maglev</c> (one table read whatever the number of destinations).
+    /// </summary>
+    public FrozenSet<string> KeyHashing { get; init; } = Set(KeyHashingAlgorithms.Rendezvous, KeyHashingAlgorithms.Maglev);
+}
+
+/// <summary>Names of the key-hashing algorithms of key-based affinity.</summary>
+public static class KeyHashingAlgorithms
+{
+    /// <summary>The cluster metadata key that selects the algorithm.</summary>
+    public const string MetadataKey = "ClusterLB.KeyHashing";
+
+    /// <summary>Rendezvous (highest random weight) hashing.</summary>
+    public const string Rendezvous = "Rendezvous";
+
+    /// <summary>Maglev table hashing.</summary>
+    public const string Maglev = "Maglev";
 }

@@ -77,6 +77,11 @@ public static class RoutingTableValidator
 
         RequireKnown(errors, $"{at}:LoadBalancingPolicy", cluster.LoadBalancingPolicy, policies.LoadBalancing);
 
+        if (cluster.Metadata?.TryGetValue(KeyHashingAlgorithms.MetadataKey, out var hashing) == true)
+        {
+            RequireKnown(errors, $"{at}:Metadata:{KeyHashingAlgorithms.MetadataKey}", hashing, policies.KeyHashing);
+        }
+
         if (cluster.SessionAffinity is { } affinity)
         {
             RequireKnown(errors, $"{at}:SessionAffinity:Policy", affinity.Policy, policies.SessionAffinity);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
+using ClusterLB.Core.Routing;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
@@ -63,12 +64,13 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
         var now = time.GetUtcNow();
         var clusterId = cluster.ClusterId;
         var overrideIndex = overrides.TryGet(clusterId, keyHash, now, out var existing) ? ranking.IndexOf(existing.DestinationId) : -1;
-        if (settings.ReturnHomeOnRecovery && overrideIndex >= 0 && available[KeyedAffinity.Pick(keyHash, ranking.Hashes, default)])
+        var home = ranking.Home(keyHash);
+        if (settings.ReturnHomeOnRecovery && overrideIndex >= 0 && available[home])
         {
             overrideIndex = -1;
         }
 
-        var decision = KeyedAffinity.Decide(keyHash, ranking.Hashes, available, overrideIndex);
+        var decision = KeyedAffinity.Decide(keyHash, ranking.Hashes, available, overrideIndex, home);
         if (decision.Index < 0)
         {
             return new AffinityResult(null, AffinityStatus.DestinationNotFound);
@@ -139,13 +141,22 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
             Hashes = Ids.Select(id => StableHash.Of(id)).ToArray();
             _indexById = Ids.Select((id, i) => (id, i)).ToDictionary(p => p.id, p => p.i, StringComparer.Ordinal);
             _singles = new DestinationState[]?[Ids.Length];
+            _maglev = model.Config.Metadata?.GetValueOrDefault(KeyHashingAlgorithms.MetadataKey) is { } hashing
+                && string.Equals(hashing, KeyHashingAlgorithms.Maglev, StringComparison.OrdinalIgnoreCase)
+                    ? MaglevTable.Build(Hashes)
+                    : null;
         }
+
+        private readonly MaglevTable? _maglev;
 
         public string[] Ids { get; }
 
         public ulong[] Hashes { get; }
 
         public int Count => Ids.Length;
+
+        /// <summary>The key's home among the configured destinations.</summary>
+        public int Home(ulong keyHash) => _maglev?.Lookup(keyHash) ?? KeyedAffinity.Pick(keyHash, Hashes, default);
 
         // By reference first (YARP keeps one state object per destination): cheaper than hashing the id.
         public int IndexOf(DestinationState destination)

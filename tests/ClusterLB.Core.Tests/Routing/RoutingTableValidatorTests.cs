@@ -50,6 +50,7 @@ public sealed class RoutingTableValidatorTests
         var cluster = Valid().Clusters["backends"] with
         {
             LoadBalancingPolicy = "Fastest",
+            Metadata = new Dictionary<string, string> { ["ClusterLB.KeyHashing"] = "Jump" },
             SessionAffinity = new SessionAffinityDefinition { Enabled = true, Policy = "Magic", AffinityKeyName = "k" },
             HealthCheck = new HealthCheckDefinition
             {
@@ -64,6 +65,7 @@ public sealed class RoutingTableValidatorTests
         Assert.Equal(
             [
                 "Clusters:backends:LoadBalancingPolicy",
+                "Clusters:backends:Metadata:ClusterLB.KeyHashing",
                 "Clusters:backends:SessionAffinity:Policy",
                 "Clusters:backends:HealthCheck:AvailableDestinationsPolicy",
                 "Clusters:backends:HealthCheck:Active:Policy",
