@@ -16,6 +16,7 @@ all_targets="direct yarp clusterlb clusterlb3 nginx haproxy"
 all_workloads="get10 get1k get100k post10k affinity1k"
 targets=$all_targets workloads=$all_workloads connections="64 256" duration=10 quick=0
 
+invocation="bench/run.sh${*:+ $*}"
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
 check_names() { # kind, list, allowed
   for name in ${2//,/ }; do [[ " $3 " == *" $name "* ]] || die "unknown $1 '$name' (known: $3)"; done
@@ -148,7 +149,7 @@ end
 LUA
 
 # Warm up every target (JIT, connection pools) so the first workload is not measured cold.
-warm=$([ "$quick" = 1 ] && echo 2 || echo 4)
+warm=$([ "$quick" = 1 ] && echo 2 || echo 10)
 for t in $targets; do
   wrk -t2 -c64 -d"${warm}s" "${url[$t]}/?size=1024" >/dev/null 2>&1 || true
   [[ "$t" =~ ^(direct|yarp)$ ]] || wrk -t2 -c64 -d1s -H "X-Session-Key: warm" "${url[$t]}/keyed/?size=1024" >/dev/null 2>&1 || true
@@ -197,7 +198,7 @@ cat "$root/bench/results/latest.md"
 # Into docs/benchmarks.md, between its markers, with how it was made.
 {
   echo "<!-- bench:start -->"
-  echo "Run: \`bench/run.sh $([ "$quick" = 1 ] && echo --quick)\` on $(date -u +%Y-%m-%d), ${duration} s per cell, $(nproc) cores; wrk and the targets share the machine. Chart: ![throughput](benchmarks.png)"
+  echo "Run: \`$invocation\` on $(date -u +%Y-%m-%d), ${duration} s per cell, $(nproc) cores; wrk and the targets share the machine. Chart: ![throughput](benchmarks.png)"
   echo
   cat "$root/bench/results/latest.md"
   echo "<!-- bench:end -->"

@@ -22,6 +22,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private readonly OverrideShard?[] _shards;
     private readonly Dictionary<int, Dictionary<OverrideKey, OverrideRecord>> _pending = [];
     private readonly Dictionary<int, List<OverrideKey>> _written = [];
+    private readonly Dictionary<int, DateTimeOffset> _lastWrite = [];
 
     /// <summary>Creates the replicator; see <see cref="Props"/>.</summary>
     public AffinityReplicator(AffinityOverrides overrides, AffinitySettings settings)
@@ -112,15 +113,27 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         changes[change.Key] = new OverrideRecord(change.Key.ClusterId, change.Key.KeyHash, change.Value?.DestinationId, expiresAt.ToUnixTimeMilliseconds());
     }
 
-    // One write per shard per flush, carried as a delta of the changed records only. Local, not
-    // majority: a majority write starts a coordinating actor per write, which at thousands of moved
-    // sessions a second cost more than the proxying itself; deltas reach every node just as soon.
+    // A shard's changes go out as one write, carried as a delta of the changed records only. Each
+    // write rebuilds the shard, so under churn a shard is written at most once per
+    // ShardWriteInterval (a quiet shard at the next 100 ms tick); otherwise a million overrides
+    // would be rebuilt ten times a second. Local, not majority: a majority write starts a
+    // coordinating actor per write, which at thousands of moved sessions a second cost more than
+    // the proxying itself; deltas reach every node just as soon.
     private void OnFlush()
     {
         var cap = _settings.PerShardCap;
-        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = DateTimeOffset.UtcNow;
+        var nowMs = now.ToUnixTimeMilliseconds();
+        List<int>? flushed = null;
         foreach (var (shard, changes) in _pending)
         {
+            if (_lastWrite.TryGetValue(shard, out var last) && now - last < _settings.ShardWriteInterval)
+            {
+                continue;
+            }
+
+            _lastWrite[shard] = now;
+            (flushed ??= []).Add(shard);
             var records = changes.Values.ToList();
             if (!_written.TryGetValue(shard, out var written))
             {
@@ -140,7 +153,10 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
             }));
         }
 
-        _pending.Clear();
+        foreach (var shard in flushed ?? [])
+        {
+            _pending.Remove(shard);
+        }
     }
 
     // Every node drops expired records from the shards it holds; merges drop them too, so a replica

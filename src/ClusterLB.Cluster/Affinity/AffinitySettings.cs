@@ -15,6 +15,12 @@ public sealed class AffinitySettings
     /// <summary>When true, a moved key goes back to its home once that recovers; when false it stays.</summary>
     public bool ReturnHomeOnRecovery { get; set; }
 
+    /// <summary>
+    /// Under churn, the shortest time between two writes of one shard (a write rebuilds the shard);
+    /// a shard not written for this long is written at the next 100 ms tick.
+    /// </summary>
+    public TimeSpan ShardWriteInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Overrides one shard may hold.</summary>
     public int PerShardCap => Math.Max(1, MaxOverrides / Shards);
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Akka.DistributedData;
 
 namespace ClusterLB.Cluster.Affinity;
@@ -188,36 +189,45 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
     // dropped, and over the cap the records that expire first go.
     private static OverrideRecord[] Combine(ReadOnlySpan<OverrideRecord> a, ReadOnlySpan<OverrideRecord> b, int cap, long nowMs, out int evicted)
     {
-        var kept = new List<OverrideRecord>(a.Length + b.Length);
-        int i = 0, j = 0;
-        while (i < a.Length || j < b.Length)
+        var buffer = ArrayPool<OverrideRecord>.Shared.Rent(Math.Max(1, a.Length + b.Length));
+        try
         {
-            var record = j == b.Length || (i < a.Length && OverrideRecord.CompareKeys(a[i], b[j]) <= 0) ? a[i++] : b[j++];
-            if (record.ExpiresAtMs <= nowMs)
+            var count = 0;
+            int i = 0, j = 0;
+            while (i < a.Length || j < b.Length)
             {
-                continue;
+                var record = j == b.Length || (i < a.Length && OverrideRecord.CompareKeys(a[i], b[j]) <= 0) ? a[i++] : b[j++];
+                if (record.ExpiresAtMs <= nowMs)
+                {
+                    continue;
+                }
+
+                if (count > 0 && OverrideRecord.CompareKeys(buffer[count - 1], record) == 0)
+                {
+                    buffer[count - 1] = OverrideRecord.Winner(buffer[count - 1], record);
+                }
+                else
+                {
+                    buffer[count++] = record;
+                }
             }
 
-            if (kept.Count > 0 && OverrideRecord.CompareKeys(kept[^1], record) == 0)
+            var kept = buffer.AsSpan(0, count);
+            evicted = Math.Max(0, count - cap);
+            if (evicted > 0)
             {
-                kept[^1] = OverrideRecord.Winner(kept[^1], record);
+                // Ties broken by key, so that every replica evicts the same records.
+                kept.Sort(static (x, y) => y.ExpiresAtMs != x.ExpiresAtMs ? y.ExpiresAtMs.CompareTo(x.ExpiresAtMs) : OverrideRecord.CompareKeys(x, y));
+                kept = kept[..cap];
+                kept.Sort(static (x, y) => OverrideRecord.CompareKeys(x, y));
             }
-            else
-            {
-                kept.Add(record);
-            }
+
+            return kept.ToArray();
         }
-
-        evicted = Math.Max(0, kept.Count - cap);
-        if (evicted > 0)
+        finally
         {
-            // Ties broken by key, so that every replica evicts the same records.
-            kept.Sort(static (x, y) => y.ExpiresAtMs != x.ExpiresAtMs ? y.ExpiresAtMs.CompareTo(x.ExpiresAtMs) : OverrideRecord.CompareKeys(x, y));
-            kept.RemoveRange(cap, evicted);
-            kept.Sort(static (x, y) => OverrideRecord.CompareKeys(x, y));
+            ArrayPool<OverrideRecord>.Shared.Return(buffer, clearArray: true);
         }
-
-        return [.. kept];
     }
 
     private static OverrideRecord[] Sorted(IEnumerable<OverrideRecord> records)

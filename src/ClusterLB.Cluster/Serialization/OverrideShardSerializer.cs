@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Runtime.Serialization;
+using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using ClusterLB.Cluster.Affinity;
@@ -23,37 +25,96 @@ public sealed class OverrideShardSerializer(ExtendedActorSystem system) : Serial
     /// <summary>Writes <paramref name="shard"/>.</summary>
     public static byte[] Write(OverrideShard shard)
     {
-        var strings = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var record in shard.Records)
+        var records = shard.Records;
+        var strings = new List<string>();
+        var indexes = new Dictionary<string, int>(StringComparer.Ordinal);
+        // A shard's records share a few cluster and destination ids: remember the last of each by
+        // reference, so most records cost no dictionary lookup.
+        string? lastCluster = null, lastDestination = null;
+        int lastClusterIndex = 0, lastDestinationIndex = 0;
+        var clusterIndexes = new int[records.Length];
+        var destinationIndexes = new int[records.Length];
+        for (var i = 0; i < records.Length; i++)
         {
-            strings.TryAdd(record.ClusterId, strings.Count);
-            if (record.DestinationId is not null)
+            var record = records[i];
+            if (!ReferenceEquals(record.ClusterId, lastCluster))
             {
-                strings.TryAdd(record.DestinationId, strings.Count);
+                lastCluster = record.ClusterId;
+                lastClusterIndex = IndexOf(record.ClusterId, strings, indexes);
             }
+
+            clusterIndexes[i] = lastClusterIndex;
+            if (record.DestinationId is null)
+            {
+                destinationIndexes[i] = 0;
+                continue;
+            }
+
+            if (!ReferenceEquals(record.DestinationId, lastDestination))
+            {
+                lastDestination = record.DestinationId;
+                lastDestinationIndex = IndexOf(record.DestinationId, strings, indexes) + 1;
+            }
+
+            destinationIndexes[i] = lastDestinationIndex;
         }
 
-        using var buffer = new MemoryStream(16 + shard.Count * 20);
-        using var writer = new BinaryWriter(buffer);
-        writer.Write(FormatVersion);
-        writer.Write7BitEncodedInt(shard.Cap);
-        writer.Write7BitEncodedInt(strings.Count);
-        foreach (var text in strings.OrderBy(pair => pair.Value).Select(pair => pair.Key))
+        var size = 1 + 5 + 5 + strings.Sum(text => 5 + Encoding.UTF8.GetByteCount(text)) + 5 + records.Length * (5 + 8 + 5 + 8);
+        var buffer = new byte[size];
+        var at = 0;
+        buffer[at++] = FormatVersion;
+        at += WriteVarint(buffer.AsSpan(at), shard.Cap);
+        at += WriteVarint(buffer.AsSpan(at), strings.Count);
+        foreach (var text in strings)
         {
-            writer.Write(text);
+            var length = Encoding.UTF8.GetBytes(text, buffer.AsSpan(at + 5));
+            var prefix = WriteVarint(buffer.AsSpan(at), length);
+            if (prefix < 5)
+            {
+                buffer.AsSpan(at + 5, length).CopyTo(buffer.AsSpan(at + prefix));
+            }
+
+            at += prefix + length;
         }
 
-        writer.Write7BitEncodedInt(shard.Count);
-        foreach (var record in shard.Records)
+        at += WriteVarint(buffer.AsSpan(at), records.Length);
+        for (var i = 0; i < records.Length; i++)
         {
-            writer.Write7BitEncodedInt(strings[record.ClusterId]);
-            writer.Write(record.KeyHash);
-            writer.Write7BitEncodedInt(record.DestinationId is null ? 0 : strings[record.DestinationId] + 1);
-            writer.Write(record.ExpiresAtMs);
+            at += WriteVarint(buffer.AsSpan(at), clusterIndexes[i]);
+            BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(at), records[i].KeyHash);
+            at += 8;
+            at += WriteVarint(buffer.AsSpan(at), destinationIndexes[i]);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(at), records[i].ExpiresAtMs);
+            at += 8;
         }
 
-        writer.Flush();
-        return buffer.ToArray();
+        return buffer.AsSpan(0, at).ToArray();
+    }
+
+    private static int IndexOf(string text, List<string> strings, Dictionary<string, int> indexes)
+    {
+        if (!indexes.TryGetValue(text, out var index))
+        {
+            indexes[text] = index = strings.Count;
+            strings.Add(text);
+        }
+
+        return index;
+    }
+
+    // The 7-bit encoding BinaryReader.Read7BitEncodedInt reads.
+    private static int WriteVarint(Span<byte> into, int value)
+    {
+        var unsigned = (uint)value;
+        var written = 0;
+        while (unsigned >= 0x80)
+        {
+            into[written++] = (byte)(unsigned | 0x80);
+            unsigned >>= 7;
+        }
+
+        into[written++] = (byte)unsigned;
+        return written;
     }
 
     /// <summary>Reads what <see cref="Write"/> wrote.</summary>

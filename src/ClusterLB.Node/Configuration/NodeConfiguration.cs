@@ -66,6 +66,24 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
             errors.Add(new ValidationError("ClusterLB:ShutdownDrainTimeout", "must not be negative"));
         }
 
+        var affinity = options.Affinity;
+        if (affinity.Shards < 1 || affinity.MaxOverrides < 1)
+        {
+            errors.Add(new ValidationError(
+                affinity.Shards < 1 ? "ClusterLB:Affinity:Shards" : "ClusterLB:Affinity:MaxOverrides",
+                $"must be at least 1, got {Math.Min(affinity.Shards, affinity.MaxOverrides)}"));
+        }
+
+        if (affinity.OverrideTtl <= TimeSpan.Zero)
+        {
+            errors.Add(new ValidationError("ClusterLB:Affinity:OverrideTtl", "must be positive"));
+        }
+
+        if (affinity.ShardWriteInterval < TimeSpan.Zero)
+        {
+            errors.Add(new ValidationError("ClusterLB:Affinity:ShardWriteInterval", "must not be negative"));
+        }
+
         if (options.Cluster.Port is < 0 or > 65535)
         {
             errors.Add(new ValidationError("ClusterLB:Cluster:Port", $"{options.Cluster.Port} is not a TCP port (0-65535)"));

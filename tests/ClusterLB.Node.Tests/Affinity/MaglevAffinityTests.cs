@@ -14,12 +14,8 @@ public sealed class MaglevAffinityTests
             .Route("keyed", "/keyed", "keyed")
             .Cluster("keyed", ("b1", backends[0].Url), ("b2", backends[1].Url), ("b3", backends[2].Url))
             .With("ReverseProxy:Clusters:keyed:Metadata:ClusterLB.KeyHashing", "Maglev")
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:Enabled", "true")
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:Policy", "KeyedHeader")
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:AffinityKeyName", KeyedRequests.KeyHeader)
-            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Enabled", "true")
-            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Interval", "00:00:00.200")
-            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Path", "/health");
+            .KeyedHeaderAffinity("keyed")
+            .FastActiveHealth("keyed");
         await using var node = await TestNode.StartAsync(settings);
         // The policy ranks the configured destinations by id, ordinal.
         var table = MaglevTable.Build(names.Select(name => StableHash.Of(name)).ToArray());

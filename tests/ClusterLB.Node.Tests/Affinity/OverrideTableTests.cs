@@ -13,12 +13,8 @@ public sealed class OverrideTableTests
         var settings = new RouteSettings()
             .Route("keyed", "/keyed", "keyed")
             .Cluster("keyed", ("b1", backends[0].Url), ("b2", backends[1].Url))
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:Enabled", "true")
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:Policy", "KeyedHeader")
-            .With("ReverseProxy:Clusters:keyed:SessionAffinity:AffinityKeyName", KeyedRequests.KeyHeader)
-            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Enabled", "true")
-            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Interval", "00:00:00.200")
-            .With("ReverseProxy:Clusters:keyed:HealthCheck:Active:Path", "/health")
+            .KeyedHeaderAffinity("keyed")
+            .FastActiveHealth("keyed")
             .With("ClusterLB:Affinity:Shards", "1")
             .With("ClusterLB:Affinity:MaxOverrides", "3");
         await using var node = await TestNode.StartAsync(settings);

@@ -24,6 +24,8 @@ public sealed class InvalidConfigurationTests
         { "malformed admin URL", ["--ClusterLB:AdminUrl=localhost:9090"], "ClusterLB:AdminUrl" },
         { "field YARP's schema does not have", ["--ReverseProxy:Routes:api:Mtach:Path=/x"], "ReverseProxy:Routes:api" },
         { "route pattern YARP rejects", ["--ReverseProxy:Routes:api:Match:Path=/api/{**rest"], "ReverseProxy:Routes:api" },
+        { "override table with no shards", ["--ClusterLB:Affinity:Shards=0"], "ClusterLB:Affinity:Shards" },
+        { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
     };
 
     [Theory]

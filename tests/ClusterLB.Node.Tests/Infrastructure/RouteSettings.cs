@@ -28,6 +28,18 @@ public sealed class RouteSettings : Dictionary<string, string?>
         return this;
     }
 
+    /// <summary>Key-based affinity on <paramref name="cluster"/>, keyed by the <see cref="KeyedRequests.KeyHeader"/> header.</summary>
+    public RouteSettings KeyedHeaderAffinity(string cluster) => this
+        .With($"ReverseProxy:Clusters:{cluster}:SessionAffinity:Enabled", "true")
+        .With($"ReverseProxy:Clusters:{cluster}:SessionAffinity:Policy", "KeyedHeader")
+        .With($"ReverseProxy:Clusters:{cluster}:SessionAffinity:AffinityKeyName", KeyedRequests.KeyHeader);
+
+    /// <summary>Active health checks of <paramref name="cluster"/>'s destinations at /health every 200 ms.</summary>
+    public RouteSettings FastActiveHealth(string cluster) => this
+        .With($"ReverseProxy:Clusters:{cluster}:HealthCheck:Active:Enabled", "true")
+        .With($"ReverseProxy:Clusters:{cluster}:HealthCheck:Active:Interval", "00:00:00.200")
+        .With($"ReverseProxy:Clusters:{cluster}:HealthCheck:Active:Path", "/health");
+
     public RouteSettings With(string key, string? value)
     {
         this[key] = value;
