@@ -38,6 +38,21 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
         // Nothing to set: the client already carries the key.
     }
 
+    /// <summary>
+    /// Builds the cluster's destination ranking (and Maglev table) now, so that the first keyed
+    /// request after a configuration change does not pay for it.
+    /// </summary>
+    public static void Prepare(ClusterState cluster)
+    {
+        if (cluster.Model is { Config.SessionAffinity.Policy: { } policy } model && policy.StartsWith("Keyed", StringComparison.OrdinalIgnoreCase))
+        {
+            Rankings.GetValue(model, static m => new DestinationRanking(m));
+        }
+    }
+
+    /// <summary>Whether the ranking of <paramref name="model"/> is built already.</summary>
+    internal static bool IsPrepared(ClusterModel model) => Rankings.TryGetValue(model, out _);
+
     public AffinityResult FindAffinitizedDestinations(HttpContext context, ClusterState cluster, SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations)
     {
         if (!TryHashKey(context, config.AffinityKeyName, out var keyHash))

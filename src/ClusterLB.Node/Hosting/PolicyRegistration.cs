@@ -2,6 +2,7 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Node.Affinity;
 using ClusterLB.Node.Health;
 using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.SessionAffinity;
 
 namespace ClusterLB.Node.Hosting;
@@ -19,6 +20,7 @@ internal static class PolicyRegistration
                 name, source, s.GetRequiredService<AffinityOverrides>(), s.GetRequiredService<AffinitySettings>(), s.GetRequiredService<TimeProvider>()));
         }
 
+        services.AddSingleton<IClusterChangeListener, KeyedAffinityWarmUp>();
         return services;
     }
 

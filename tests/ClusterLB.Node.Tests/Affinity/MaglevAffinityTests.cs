@@ -1,5 +1,8 @@
 using ClusterLB.Core.Hashing;
+using ClusterLB.Node.Affinity;
 using ClusterLB.Node.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy;
 
 namespace ClusterLB.Node.Tests.Affinity;
 
@@ -17,6 +20,9 @@ public sealed class MaglevAffinityTests
             .KeyedHeaderAffinity("keyed")
             .FastActiveHealth("keyed");
         await using var node = await TestNode.StartAsync(settings);
+        var keyed = node.Node.Services.GetRequiredService<IProxyStateLookup>().GetClusters().Single(c => c.ClusterId == "keyed");
+        Assert.True(KeyedAffinityPolicy.IsPrepared(keyed.Model), "the Maglev table is built when the configuration is applied, before any request");
+
         // The policy ranks the configured destinations by id, ordinal.
         var table = MaglevTable.Build(names.Select(name => StableHash.Of(name)).ToArray());
         var keys = Enumerable.Range(0, 60).Select(i => $"user-{i}").ToList();
