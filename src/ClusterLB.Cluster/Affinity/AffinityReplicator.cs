@@ -117,8 +117,8 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     // write rebuilds the shard, so under churn a shard is written at most once per
     // ShardWriteInterval (a quiet shard at the next 100 ms tick); otherwise a million overrides
     // would be rebuilt ten times a second. Local, not majority: a majority write starts a
-    // coordinating actor per write, which at thousands of moved sessions a second cost more than
-    // the proxying itself; deltas reach every node just as soon.
+    // coordinating actor per write, hundreds a second under churn; deltas reach every node just
+    // as soon.
     private void OnFlush()
     {
         var cap = _settings.PerShardCap;
