@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Jobs;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
@@ -12,8 +11,6 @@ using Yarp.ReverseProxy.SessionAffinity;
 namespace ClusterLB.Benchmarks;
 
 /// <summary>What a keyed request costs in ClusterLB's own code: key hash, override lookup, ranking.</summary>
-[MemoryDiagnoser]
-[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 8)]
 public class AffinityBenchmarks
 {
     private readonly AffinityOverrides _overrides = new();

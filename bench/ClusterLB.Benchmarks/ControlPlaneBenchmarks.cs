@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Jobs;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Routing;
@@ -8,8 +7,6 @@ using Yarp.ReverseProxy.Configuration;
 namespace ClusterLB.Benchmarks;
 
 /// <summary>Per-request counters, and the cost of a routing-table swap (done per change, off the request path).</summary>
-[MemoryDiagnoser]
-[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 8)]
 public class ControlPlaneBenchmarks
 {
     private readonly PassiveHealthCounters _counters = new();

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Jobs;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Serialization;
 using ClusterLB.Core.Affinity;
@@ -12,8 +11,6 @@ namespace ClusterLB.Benchmarks;
 /// against a rendezvous pick; and the replicated override shard at its full size (~2,000 records,
 /// the 1M default cap over 512 shards): one flush applied, one shard serialized.
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 8)]
 public class HashingBenchmarks
 {
     private ulong[] _thousand = null!;
