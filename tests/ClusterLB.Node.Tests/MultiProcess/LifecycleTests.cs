@@ -36,7 +36,9 @@ public sealed class LifecycleTests
 
         await Eventually.True(async () => (await admin.GetAsync("/healthz/ready")).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10), "readiness 503 while draining");
         Assert.Contains("stopping", await (await admin.GetAsync("/healthz/ready")).Content.ReadAsStringAsync());
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => new HttpClient().GetAsync($"http://127.0.0.1:{proxyPort}/a/"));
+        // Readiness turns before Kestrel unbinds (the same stopping callback chain): the listener
+        // closes within moments, while the in-flight response is still held open.
+        await Eventually.True(() => RefusesNewConnections(proxyPort), TimeSpan.FromSeconds(10), "new connections refused while draining");
 
         backends[0].Gates.Open("drain");
         Assert.Equal(2000, (await inFlight.Content.ReadAsByteArrayAsync()).Length);
@@ -71,6 +73,20 @@ public sealed class LifecycleTests
 
         Assert.Equal(NodeProgram.RemovedByClusterExitCode, await third.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("the cluster removed this node", third.Stderr);
+    }
+
+    private static async Task<bool> RefusesNewConnections(int port)
+    {
+        using var fresh = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            await fresh.GetAsync($"http://127.0.0.1:{port}/a/");
+            return false;
+        }
+        catch (HttpRequestException)
+        {
+            return true;
+        }
     }
 
     private static async Task<int> ClusterSize(int node)
