@@ -13,9 +13,16 @@ public sealed class AffinityOverrides
     private readonly ConcurrentDictionary<OverrideKey, AffinityOverride> _entries = new();
     private Action<OverrideKey, AffinityOverride?>? _changes;
     private long _evictions;
+    private volatile bool _loaded;
 
     /// <summary>Number of overrides this node holds.</summary>
     public int Count => _entries.Count;
+
+    /// <summary>
+    /// Whether this node holds the cluster's table: it read every shard from a majority after
+    /// joining, or it was the first member.
+    /// </summary>
+    public bool Loaded => _loaded;
 
     /// <summary>Overrides dropped because the table was full.</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
@@ -61,6 +68,8 @@ public sealed class AffinityOverrides
             _entries[key] = value;
         }
     }
+
+    internal void MarkLoaded() => _loaded = true;
 
     internal void CountEvictions(int evicted) => Interlocked.Add(ref _evictions, evicted);
 }

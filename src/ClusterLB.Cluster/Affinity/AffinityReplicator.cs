@@ -10,11 +10,15 @@ namespace ClusterLB.Cluster.Affinity;
 /// which is sharded over many Distributed Data keys so that no key outgrows a remoting frame. The
 /// proxy's changes are written locally once per shard per flush and reach the other nodes as deltas
 /// (Distributed Data's delta propagation, every 200 ms); each shard is capped, and expired entries
-/// are swept.
+/// are swept. When this node becomes Up in a cluster that already has members, it reads every shard
+/// from a majority before it reports <see cref="AffinityOverrides.Loaded"/>.
 /// </summary>
 public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 {
-    private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
+    private const int ConcurrentReads = 16;
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IActorRef _replicator;
     private readonly AffinityOverrides _overrides;
     private readonly AffinitySettings _settings;
     private readonly OverrideShardKey[] _keys;
@@ -23,17 +27,25 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private readonly Dictionary<int, Dictionary<OverrideKey, OverrideRecord>> _pending = [];
     private readonly Dictionary<int, List<OverrideKey>> _written = [];
     private readonly Dictionary<int, DateTimeOffset> _lastWrite = [];
+    private readonly Queue<int> _unread = new();
+    private int _reading;
 
     /// <summary>Creates the replicator; see <see cref="Props"/>.</summary>
-    public AffinityReplicator(AffinityOverrides overrides, AffinitySettings settings)
+    public AffinityReplicator(IActorRef replicator, AffinityOverrides overrides, AffinitySettings settings)
     {
+        _replicator = replicator;
         _overrides = overrides;
         _settings = settings;
         _keys = Enumerable.Range(0, settings.Shards).Select(i => new OverrideShardKey($"clusterlb-affinity-{i}")).ToArray();
         _shardOfKeyId = _keys.Select((key, shard) => (key.Id, shard)).ToDictionary(pair => pair.Id, pair => pair.shard);
         _shards = new OverrideShard?[settings.Shards];
 
-        Receive<Changed>(OnChanged);
+        Receive<Changed>(changed => OnShard(changed.Key, changed.Get(_keys[_shardOfKeyId[changed.Key.Id]])));
+        Receive<GetSuccess>(read => { OnShard(read.Key, read.Get(_keys[_shardOfKeyId[read.Key.Id]])); OnRead(); });
+        Receive<NotFound>(_ => OnRead());
+        Receive<GetFailure>(failed => Timers.StartSingleTimer(failed.Key.Id, new Retry(_shardOfKeyId[failed.Key.Id]), TimeSpan.FromSeconds(1)));
+        Receive<Retry>(retry => SendRead(retry.Shard));
+        Receive<CatchUp>(_ => OnCatchUp());
         Receive<OverrideChange>(OnChange);
         Receive<Sweep>(_ => OnSweep());
         Receive<Flush>(_ => OnFlush());
@@ -43,9 +55,9 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     /// <summary>Timers of this actor.</summary>
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props of a replicator for <paramref name="overrides"/>.</summary>
-    public static Props Props(AffinityOverrides overrides, AffinitySettings settings) =>
-        Akka.Actor.Props.Create(() => new AffinityReplicator(overrides, settings));
+    /// <summary>Props of a replicator for <paramref name="overrides"/>, replicating through <paramref name="replicator"/>.</summary>
+    public static Props Props(IActorRef replicator, AffinityOverrides overrides, AffinitySettings settings) =>
+        Akka.Actor.Props.Create(() => new AffinityReplicator(replicator, overrides, settings));
 
     /// <summary>The shard an override key lives in.</summary>
     public static int ShardOf(OverrideKey key, int shards) => (int)(StableHash.Combine(key.KeyHash, StableHash.Of(key.ClusterId)) % (ulong)shards);
@@ -62,16 +74,56 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         _overrides.Connect((key, value) => self.Tell(new OverrideChange(key, value)));
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
         Timers.StartPeriodicTimer("flush", Flush.Instance, TimeSpan.FromMilliseconds(100));
+        Akka.Cluster.Cluster.Get(Context.System).RegisterOnMemberUp(() => self.Tell(CatchUp.Instance));
     }
 
-    private void OnChanged(Changed changed)
+    // The members that were here first hold the table; gossip alone would take a full pass over
+    // every shard to bring it, so read each shard from a majority, a few at a time.
+    private void OnCatchUp()
     {
-        if (!_shardOfKeyId.TryGetValue(changed.Key.Id, out var shard))
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var others = cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(Hosting.ClusterLBAkka.BalancerRole) && !m.Equals(cluster.SelfMember));
+        if (others == 0)
         {
+            _overrides.MarkLoaded();
             return;
         }
 
-        var now = changed.Get(_keys[shard]);
+        for (var shard = 0; shard < _keys.Length; shard++)
+        {
+            _unread.Enqueue(shard);
+        }
+
+        while (_reading < ConcurrentReads && _unread.TryDequeue(out var next))
+        {
+            Read(next);
+        }
+    }
+
+    private void Read(int shard)
+    {
+        _reading++;
+        SendRead(shard);
+    }
+
+    private void SendRead(int shard) => _replicator.Tell(Dsl.Get(_keys[shard], new ReadMajority(ReadTimeout)));
+
+    private void OnRead()
+    {
+        _reading--;
+        if (_unread.TryDequeue(out var next))
+        {
+            Read(next);
+        }
+        else if (_reading == 0)
+        {
+            _overrides.MarkLoaded();
+        }
+    }
+
+    private void OnShard(IKey shardKey, OverrideShard now)
+    {
+        var shard = _shardOfKeyId[shardKey.Id];
         _pending.TryGetValue(shard, out var pending);
         now.DiffFrom(_shards[shard], (key, record) => Apply(key, record, pending));
 
@@ -188,6 +240,13 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     }
 
     private sealed record OverrideChange(OverrideKey Key, AffinityOverride? Value);
+
+    private sealed record Retry(int Shard);
+
+    private sealed record CatchUp
+    {
+        public static CatchUp Instance { get; } = new();
+    }
 
     private sealed record Flush
     {

@@ -75,7 +75,10 @@ public static class ClusterLBAkka
                         services.GetRequiredService<HealthSettings>()),
                     HealthMonitor.Name));
                 registry.Register<AffinityReplicator>(system.ActorOf(
-                    AffinityReplicator.Props(services.GetRequiredService<AffinityOverrides>(), services.GetRequiredService<AffinitySettings>()),
+                    AffinityReplicator.Props(
+                        AffinityReplication.StartReplicator(system),
+                        services.GetRequiredService<AffinityOverrides>(),
+                        services.GetRequiredService<AffinitySettings>()),
                     "affinity-replicator"));
                 registry.Register<MemberReporter>(system.ActorOf(
                     MemberReporter.Props(services.GetRequiredService<IMemberReportSource>(), seeds), "member-reporter"));
@@ -103,9 +106,9 @@ public static class ClusterLBAkka
         # (the routing-table writer) start elsewhere 3 s after that.
         akka.cluster.split-brain-resolver.stable-after = 5s
         akka.cluster.down-removal-margin = 3s
-        # Gossip carries up to max-delta-elements whole keys in one message. With the affinity
-        # table at its cap (512 shards of ~2,000 overrides, ~36 kB each) 20 keys stay inside one
-        # frame, which is raised from 128 kB for that and for large routing tables.
+        # Gossip carries up to max-delta-elements whole keys in one message. The frame is raised
+        # from 128 kB for large routing tables (a 1,000-destination cluster with health checks).
+        # The affinity override table has a replicator of its own (AffinityReplication).
         akka.cluster.distributed-data {
           gossip-interval = 500ms
           notify-subscribers-interval = 100ms

@@ -36,7 +36,7 @@ public sealed record NodeStatus(
             ClusterView.WriterHost(cluster.State) == cluster.SelfAddress,
             table is null ? null : new RoutingTableStatus(table.Version, table.Routes.Count, table.Clusters.Count, state.TableSource.ToString()),
             state.VerdictVersion,
-            new AffinityStatus(overrides.Count, capacity, overrides.Evictions),
+            new AffinityStatus(overrides.Count, capacity, overrides.Evictions, overrides.Loaded),
             journal,
             state.Stopping);
     }
@@ -51,11 +51,15 @@ public sealed record NodeStatus(
         : RoutingTable is null ? "no routing table applied yet"
         : RoutingTable.Source != nameof(TableSource.Cluster) ? "serving the last saved routing table; the cluster's has not arrived"
         : HealthVerdictVersion < 0 ? "the cluster's health verdicts have not been read yet"
+        : !Affinity.Loaded ? "the cluster's affinity overrides have not been read yet"
         : null;
 }
 
 /// <summary>The routing table a node runs, and where it came from (Cluster, LocalFile).</summary>
 public sealed record RoutingTableStatus(long Version, int Routes, int Clusters, string Source);
 
-/// <summary>The key-based affinity override table as this node holds it: entries, the cluster-wide cap, evictions made here.</summary>
-public sealed record AffinityStatus(int Overrides, int Capacity, long Evictions);
+/// <summary>
+/// The key-based affinity override table as this node holds it: entries, the cluster-wide cap,
+/// evictions made here, and whether it has read the cluster's table since joining.
+/// </summary>
+public sealed record AffinityStatus(int Overrides, int Capacity, long Evictions, bool Loaded);

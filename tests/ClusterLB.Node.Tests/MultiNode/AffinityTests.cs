@@ -113,6 +113,47 @@ public sealed class AffinityTests
     }
 
     [Fact]
+    public async Task Node_that_joins_after_sessions_moved_is_ready_only_once_it_holds_their_overrides()
+    {
+        await using var backends = await Backends.StartAsync("b1", "b2", "b3");
+        await using var cluster = await TestCluster.StartAsync(3, Routes(backends));
+        var keysOnB2 = Enumerable.Range(0, 40).Select(i => $"joiner-{i}").Where(k => Keyed(cluster[0], k).Result == "b2").ToList();
+        Assert.NotEmpty(keysOnB2);
+        await cluster.StopNodeAsync(2);
+
+        backends[1].FailingHealth = true;
+        var movedTo = new Dictionary<string, string>();
+        await Eventually.True(
+            async () =>
+            {
+                foreach (var key in keysOnB2)
+                {
+                    movedTo[key] = await Keyed(cluster[0], key);
+                }
+
+                return !movedTo.ContainsValue("b2");
+            },
+            TimeSpan.FromSeconds(20),
+            "b2's sessions moved");
+        await Eventually.True(
+            async () => (await cluster[1].Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Affinity.Overrides >= keysOnB2.Count,
+            TimeSpan.FromSeconds(10),
+            "the overrides replicated to the other member");
+        backends[1].FailingHealth = false;
+        await Eventually.True(async () => (await KeylessBackends(cluster[0])).Contains("b2"), TimeSpan.FromSeconds(20), "b2 healthy again");
+
+        // b2 is healthy, so a node without the overrides would send these keys back to it.
+        await cluster.StartNodeAsync(2);
+        var joined = (await cluster[2].Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!;
+        Assert.True(joined.Affinity.Loaded);
+        Assert.True(joined.Affinity.Overrides >= keysOnB2.Count, $"the joined node holds {joined.Affinity.Overrides} overrides, expected at least {keysOnB2.Count}");
+        foreach (var key in keysOnB2)
+        {
+            Assert.Equal(movedTo[key], await Keyed(cluster[2], key));
+        }
+    }
+
+    [Fact]
     public async Task Cookie_affinity_set_by_one_node_is_honoured_by_the_others()
     {
         await using var backends = await Backends.StartAsync("b1", "b2", "b3");
