@@ -34,10 +34,11 @@ public static class AffinityReplication
     public static ReplicatorSettings Settings(Config config) =>
         ReplicatorSettings.Create(ConfigurationFactory.ParseString($$"""
             role = "{{ClusterLBAkka.BalancerRole}}"
-            # Compares 10 chunks of 5 digests with one peer every 2 s and answers a difference with
-            # at most 5 whole shards: a full pass over 512 shards takes ~20 s.
-            gossip-interval = 2s
-            max-delta-elements = 5
+            # Compares 10 chunks of 2 digests with one peer a second and answers each chunk with at
+            # most 2 whole shards: a full pass over 512 shards takes ~26 s. Deltas go out every
+            # gossip-interval / 5 (at least 200 ms), so a slower gossip would delay them too.
+            gossip-interval = 1s
+            max-delta-elements = 2
             # A shard's delta is bounded by the shard, so no delta is too large to send as one
             # (above this size Distributed Data would drop it and fall back to full-state gossip).
             delta-crdt.max-delta-size = 1000000
