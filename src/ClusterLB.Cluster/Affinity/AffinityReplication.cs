@@ -42,5 +42,7 @@ public static class AffinityReplication
             # A shard's delta is bounded by the shard, so no delta is too large to send as one
             # (above this size Distributed Data would drop it and fall back to full-state gossip).
             delta-crdt.max-delta-size = 1000000
-            """).WithFallback(config.GetConfig("akka.cluster.distributed-data")));
+            # Overrides are not kept on disk, whatever the node's own replicator does.
+            durable.keys = []
+            """).WithFallback(config.WithFallback(DistributedData.DefaultConfig()).GetConfig("akka.cluster.distributed-data")));
 }

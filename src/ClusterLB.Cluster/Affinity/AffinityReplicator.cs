@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.DistributedData;
+using Akka.Event;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
 
@@ -11,12 +13,15 @@ namespace ClusterLB.Cluster.Affinity;
 /// proxy's changes are written locally once per shard per flush and reach the other nodes as deltas
 /// (Distributed Data's delta propagation, every 200 ms); each shard is capped, and expired entries
 /// are swept. When this node becomes Up in a cluster that already has members, it reads every shard
-/// from a majority before it reports <see cref="AffinityOverrides.Loaded"/>.
+/// from them before it reports <see cref="AffinityOverrides.Loaded"/>.
 /// </summary>
 public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 {
     private const int ConcurrentReads = 16;
+    private const int ReadAttempts = 3;
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private readonly IActorRef _replicator;
     private readonly AffinityOverrides _overrides;
@@ -28,7 +33,8 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private readonly Dictionary<int, List<OverrideKey>> _written = [];
     private readonly Dictionary<int, DateTimeOffset> _lastWrite = [];
     private readonly Queue<int> _unread = new();
-    private int _reading;
+    private readonly Dictionary<int, int> _failedReads = [];
+    private readonly Stopwatch _catchUp = new();
 
     /// <summary>Creates the replicator; see <see cref="Props"/>.</summary>
     public AffinityReplicator(IActorRef replicator, AffinityOverrides overrides, AffinitySettings settings)
@@ -40,12 +46,13 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         _shardOfKeyId = _keys.Select((key, shard) => (key.Id, shard)).ToDictionary(pair => pair.Id, pair => pair.shard);
         _shards = new OverrideShard?[settings.Shards];
 
-        Receive<Changed>(changed => OnShard(changed.Key, changed.Get(_keys[_shardOfKeyId[changed.Key.Id]])));
-        Receive<GetSuccess>(read => { OnShard(read.Key, read.Get(_keys[_shardOfKeyId[read.Key.Id]])); OnRead(); });
-        Receive<NotFound>(_ => OnRead());
-        Receive<GetFailure>(failed => Timers.StartSingleTimer(failed.Key.Id, new Retry(_shardOfKeyId[failed.Key.Id]), TimeSpan.FromSeconds(1)));
+        Receive<Changed>(changed => OnChanged(_shardOfKeyId[changed.Key.Id], changed.Get(_keys[_shardOfKeyId[changed.Key.Id]])));
+        Receive<GetSuccess>(read => OnRead(_shardOfKeyId[read.Key.Id], read.Get(_keys[_shardOfKeyId[read.Key.Id]])));
+        Receive<NotFound>(notFound => OnRead(_shardOfKeyId[notFound.Key.Id], null));
+        Receive<GetFailure>(failed => OnReadFailed(_shardOfKeyId[failed.Key.Id]));
         Receive<Retry>(retry => SendRead(retry.Shard));
         Receive<CatchUp>(_ => OnCatchUp());
+        Receive<ModifyFailure>(failure => _log.Error(failure.Cause, "Writing override shard {0} failed; its changes were not recorded", failure.Key.Id));
         Receive<OverrideChange>(OnChange);
         Receive<Sweep>(_ => OnSweep());
         Receive<Flush>(_ => OnFlush());
@@ -78,65 +85,105 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     }
 
     // The members that were here first hold the table; gossip alone would take a full pass over
-    // every shard to bring it, so read each shard from a majority, a few at a time.
+    // every shard to bring it, so read each shard from them, a few at a time. Writes are local, so
+    // a majority may not have seen every record: read from all, and from a majority when a member
+    // does not answer. A shard that cannot be read in three attempts is left to gossip, so that a
+    // member without this replicator cannot keep the node unready.
     private void OnCatchUp()
     {
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
         var others = cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(Hosting.ClusterLBAkka.BalancerRole) && !m.Equals(cluster.SelfMember));
-        if (others == 0)
+        if (_overrides.Loaded || _catchUp.IsRunning)
         {
-            _overrides.MarkLoaded();
             return;
         }
 
-        for (var shard = 0; shard < _keys.Length; shard++)
+        _catchUp.Start();
+        for (var shard = 0; shard < (others == 0 ? 0 : _keys.Length); shard++)
         {
             _unread.Enqueue(shard);
         }
 
-        while (_reading < ConcurrentReads && _unread.TryDequeue(out var next))
-        {
-            Read(next);
-        }
+        ReadMore();
     }
 
-    private void Read(int shard)
+    private void ReadMore()
     {
-        _reading++;
-        SendRead(shard);
-    }
-
-    private void SendRead(int shard) => _replicator.Tell(Dsl.Get(_keys[shard], new ReadMajority(ReadTimeout)));
-
-    private void OnRead()
-    {
-        _reading--;
-        if (_unread.TryDequeue(out var next))
+        while (_failedReads.Count < ConcurrentReads && _unread.TryDequeue(out var shard))
         {
-            Read(next);
+            _failedReads[shard] = 0;
+            SendRead(shard);
         }
-        else if (_reading == 0)
+
+        if (_failedReads.Count == 0 && !_overrides.Loaded)
         {
             _overrides.MarkLoaded();
+            _log.Info("Affinity overrides loaded: {0} held after {1} ms", _overrides.Count, _catchUp.ElapsedMilliseconds);
         }
     }
 
-    private void OnShard(IKey shardKey, OverrideShard now)
+    private void SendRead(int shard) => _replicator.Tell(Dsl.Get(
+        _keys[shard],
+        _failedReads[shard] == 0 ? new ReadAll(ReadTimeout) : new ReadMajority(ReadTimeout)));
+
+    private void OnRead(int shard, OverrideShard? read)
     {
-        var shard = _shardOfKeyId[shardKey.Id];
-        _pending.TryGetValue(shard, out var pending);
-        now.DiffFrom(_shards[shard], (key, record) => Apply(key, record, pending));
+        if (!_failedReads.Remove(shard))
+        {
+            return;
+        }
+
+        // The reply holds the local value as of the read, merged with the others': changes that
+        // arrived meanwhile are not in it, so merge rather than replace.
+        if (read is not null)
+        {
+            var held = _shards[shard];
+            Take(shard, held is null ? read : held.Merge(read));
+        }
+
+        ReadMore();
+    }
+
+    private void OnReadFailed(int shard)
+    {
+        if (!_failedReads.TryGetValue(shard, out var failed))
+        {
+            return;
+        }
+
+        if (++failed < ReadAttempts)
+        {
+            _failedReads[shard] = failed;
+            Timers.StartSingleTimer(("read", shard), new Retry(shard), TimeSpan.FromSeconds(1));
+            return;
+        }
+
+        _log.Warning("Could not read affinity override shard {0} from the other members in {1} attempts; it will arrive by gossip", shard, ReadAttempts);
+        _failedReads.Remove(shard);
+        ReadMore();
+    }
+
+    private void OnChanged(int shard, OverrideShard now)
+    {
+        Take(shard, now);
 
         // Keys this node wrote that the shard no longer holds (the cap evicted them in the same
         // write) appear in neither side of the diff.
         if (_written.Remove(shard, out var written))
         {
+            _pending.TryGetValue(shard, out var pending);
             foreach (var key in written)
             {
                 Apply(key, now.TryFind(key, out var record) ? record : null, pending);
             }
         }
+    }
 
+    // Brings the proxy's copy of one shard from what this actor last took to now.
+    private void Take(int shard, OverrideShard now)
+    {
+        _pending.TryGetValue(shard, out var pending);
+        now.DiffFrom(_shards[shard], (key, record) => Apply(key, record, pending));
         _shards[shard] = now;
     }
 

@@ -117,7 +117,7 @@ public sealed class AffinityTests
     {
         await using var backends = await Backends.StartAsync("b1", "b2", "b3");
         await using var cluster = await TestCluster.StartAsync(3, Routes(backends));
-        var keysOnB2 = Enumerable.Range(0, 40).Select(i => $"joiner-{i}").Where(k => Keyed(cluster[0], k).Result == "b2").ToList();
+        var keysOnB2 = Enumerable.Range(0, 150).Select(i => $"joiner-{i}").Where(k => Keyed(cluster[0], k).Result == "b2").ToList();
         Assert.NotEmpty(keysOnB2);
         await cluster.StopNodeAsync(2);
 
