@@ -19,8 +19,8 @@ public sealed class AffinityOverrides
     public int Count => _entries.Count;
 
     /// <summary>
-    /// Whether this node holds the cluster's table: it read every shard from a majority after
-    /// joining, or it was the first member.
+    /// Whether this node holds the cluster's table: it read every shard from the other members
+    /// after joining, or it was the first member.
     /// </summary>
     public bool Loaded => _loaded;
 

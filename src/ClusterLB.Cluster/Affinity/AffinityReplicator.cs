@@ -33,7 +33,8 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private readonly Dictionary<int, List<OverrideKey>> _written = [];
     private readonly Dictionary<int, DateTimeOffset> _lastWrite = [];
     private readonly Queue<int> _unread = new();
-    private readonly Dictionary<int, int> _failedReads = [];
+    // Shards being read, with the number of failed attempts so far.
+    private readonly Dictionary<int, int> _reading = [];
     private readonly Stopwatch _catchUp = new();
 
     /// <summary>Creates the replicator; see <see cref="Props"/>.</summary>
@@ -46,10 +47,10 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         _shardOfKeyId = _keys.Select((key, shard) => (key.Id, shard)).ToDictionary(pair => pair.Id, pair => pair.shard);
         _shards = new OverrideShard?[settings.Shards];
 
-        Receive<Changed>(changed => OnChanged(_shardOfKeyId[changed.Key.Id], changed.Get(_keys[_shardOfKeyId[changed.Key.Id]])));
-        Receive<GetSuccess>(read => OnRead(_shardOfKeyId[read.Key.Id], read.Get(_keys[_shardOfKeyId[read.Key.Id]])));
-        Receive<NotFound>(notFound => OnRead(_shardOfKeyId[notFound.Key.Id], null));
-        Receive<GetFailure>(failed => OnReadFailed(_shardOfKeyId[failed.Key.Id]));
+        Receive<Changed>(changed => OnChanged(Shard(changed.Key), changed.Get(_keys[Shard(changed.Key)])));
+        Receive<GetSuccess>(read => OnRead(Shard(read.Key), read.Get(_keys[Shard(read.Key)])));
+        Receive<NotFound>(notFound => OnRead(Shard(notFound.Key), null));
+        Receive<GetFailure>(failed => OnReadFailed(Shard(failed.Key)));
         Receive<Retry>(retry => SendRead(retry.Shard));
         Receive<CatchUp>(_ => OnCatchUp());
         Receive<ModifyFailure>(failure => _log.Error(failure.Cause, "Writing override shard {0} failed; its changes were not recorded", failure.Key.Id));
@@ -65,6 +66,8 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     /// <summary>Props of a replicator for <paramref name="overrides"/>, replicating through <paramref name="replicator"/>.</summary>
     public static Props Props(IActorRef replicator, AffinityOverrides overrides, AffinitySettings settings) =>
         Akka.Actor.Props.Create(() => new AffinityReplicator(replicator, overrides, settings));
+
+    private int Shard(IKey key) => _shardOfKeyId[key.Id];
 
     /// <summary>The shard an override key lives in.</summary>
     public static int ShardOf(OverrideKey key, int shards) => (int)(StableHash.Combine(key.KeyHash, StableHash.Of(key.ClusterId)) % (ulong)shards);
@@ -91,17 +94,19 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     // member without this replicator cannot keep the node unready.
     private void OnCatchUp()
     {
-        var cluster = Akka.Cluster.Cluster.Get(Context.System);
-        var others = cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(Hosting.ClusterLBAkka.BalancerRole) && !m.Equals(cluster.SelfMember));
         if (_overrides.Loaded || _catchUp.IsRunning)
         {
             return;
         }
 
         _catchUp.Start();
-        for (var shard = 0; shard < (others == 0 ? 0 : _keys.Length); shard++)
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        if (cluster.State.Members.Any(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(Hosting.ClusterLBAkka.BalancerRole) && !m.Equals(cluster.SelfMember)))
         {
-            _unread.Enqueue(shard);
+            for (var shard = 0; shard < _keys.Length; shard++)
+            {
+                _unread.Enqueue(shard);
+            }
         }
 
         ReadMore();
@@ -109,13 +114,13 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 
     private void ReadMore()
     {
-        while (_failedReads.Count < ConcurrentReads && _unread.TryDequeue(out var shard))
+        while (_reading.Count < ConcurrentReads && _unread.TryDequeue(out var shard))
         {
-            _failedReads[shard] = 0;
+            _reading[shard] = 0;
             SendRead(shard);
         }
 
-        if (_failedReads.Count == 0 && !_overrides.Loaded)
+        if (_reading.Count == 0 && !_overrides.Loaded)
         {
             _overrides.MarkLoaded();
             _log.Info("Affinity overrides loaded: {0} held after {1} ms", _overrides.Count, _catchUp.ElapsedMilliseconds);
@@ -124,11 +129,11 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 
     private void SendRead(int shard) => _replicator.Tell(Dsl.Get(
         _keys[shard],
-        _failedReads[shard] == 0 ? new ReadAll(ReadTimeout) : new ReadMajority(ReadTimeout)));
+        _reading[shard] == 0 ? new ReadAll(ReadTimeout) : new ReadMajority(ReadTimeout)));
 
     private void OnRead(int shard, OverrideShard? read)
     {
-        if (!_failedReads.Remove(shard))
+        if (!_reading.Remove(shard))
         {
             return;
         }
@@ -146,20 +151,20 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 
     private void OnReadFailed(int shard)
     {
-        if (!_failedReads.TryGetValue(shard, out var failed))
+        if (!_reading.TryGetValue(shard, out var failed))
         {
             return;
         }
 
         if (++failed < ReadAttempts)
         {
-            _failedReads[shard] = failed;
+            _reading[shard] = failed;
             Timers.StartSingleTimer(("read", shard), new Retry(shard), TimeSpan.FromSeconds(1));
             return;
         }
 
         _log.Warning("Could not read affinity override shard {0} from the other members in {1} attempts; it will arrive by gossip", shard, ReadAttempts);
-        _failedReads.Remove(shard);
+        _reading.Remove(shard);
         ReadMore();
     }
 

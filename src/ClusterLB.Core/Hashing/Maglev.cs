@@ -2,7 +2,7 @@ namespace ClusterLB.Core.Hashing;
 
 /// <summary>
 /// Maglev consistent hashing (Eisenbud et al., NSDI 2016): a lookup table of a prime size M, at
-/// least 100 entries per destination, filled by letting each destination claim slots in the order
+/// least 100 entries per destination (up to ~20,000 destinations; beyond, the largest table), filled by letting each destination claim slots in the order
 /// of its own permutation of 0..M-1, in turns. A key's destination is one array read, so the pick
 /// costs the same for 3 destinations or 3,000 (rendezvous hashing scores every destination), each
 /// destination gets an almost equal share, and adding or removing one moves few keys that were on

@@ -42,13 +42,9 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
     /// Builds the cluster's destination ranking (and Maglev table) now, so that the first keyed
     /// request after a configuration change does not pay for it.
     /// </summary>
-    public static void Prepare(ClusterState cluster)
-    {
-        if (cluster.Model is { Config.SessionAffinity.Policy: { } policy } model && policy.StartsWith("Keyed", StringComparison.OrdinalIgnoreCase))
-        {
-            Rankings.GetValue(model, static m => new DestinationRanking(m));
-        }
-    }
+    public static void Prepare(ClusterModel model) => RankingOf(model);
+
+    private static DestinationRanking RankingOf(ClusterModel model) => Rankings.GetValue(model, static m => new DestinationRanking(m));
 
     /// <summary>Whether the ranking of <paramref name="model"/> is built already.</summary>
     internal static bool IsPrepared(ClusterModel model) => Rankings.TryGetValue(model, out _);
@@ -60,7 +56,7 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
             return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
         }
 
-        var ranking = Rankings.GetValue(cluster.Model, static model => new DestinationRanking(model));
+        var ranking = RankingOf(cluster.Model);
         if (ranking.Count == 0)
         {
             return new AffinityResult(null, AffinityStatus.DestinationNotFound);

@@ -67,11 +67,14 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         }
 
         var affinity = options.Affinity;
-        if (affinity.Shards < 1 || affinity.MaxOverrides < 1)
+        if (affinity.Shards < 1)
         {
-            errors.Add(new ValidationError(
-                affinity.Shards < 1 ? "ClusterLB:Affinity:Shards" : "ClusterLB:Affinity:MaxOverrides",
-                $"must be at least 1, got {Math.Min(affinity.Shards, affinity.MaxOverrides)}"));
+            errors.Add(new ValidationError("ClusterLB:Affinity:Shards", $"must be at least 1, got {affinity.Shards}"));
+        }
+
+        if (affinity.MaxOverrides < 1)
+        {
+            errors.Add(new ValidationError("ClusterLB:Affinity:MaxOverrides", $"must be at least 1, got {affinity.MaxOverrides}"));
         }
 
         if (affinity.OverrideTtl <= TimeSpan.Zero)

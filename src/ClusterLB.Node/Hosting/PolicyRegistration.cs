@@ -20,7 +20,7 @@ internal static class PolicyRegistration
                 name, source, s.GetRequiredService<AffinityOverrides>(), s.GetRequiredService<AffinitySettings>(), s.GetRequiredService<TimeProvider>()));
         }
 
-        services.AddSingleton<IClusterChangeListener, KeyedAffinityWarmUp>();
+        services.AddSingleton<IClusterChangeListener>(new KeyedAffinityWarmUp(KeyedPolicies.Select(p => p.Name)));
         return services;
     }
 

@@ -25,6 +25,9 @@ public sealed class InvalidConfigurationTests
         { "field YARP's schema does not have", ["--ReverseProxy:Routes:api:Mtach:Path=/x"], "ReverseProxy:Routes:api" },
         { "route pattern YARP rejects", ["--ReverseProxy:Routes:api:Match:Path=/api/{**rest"], "ReverseProxy:Routes:api" },
         { "override table with no shards", ["--ClusterLB:Affinity:Shards=0"], "ClusterLB:Affinity:Shards" },
+        { "override table with no room", ["--ClusterLB:Affinity:MaxOverrides=0"], "ClusterLB:Affinity:MaxOverrides" },
+        { "overrides that never last", ["--ClusterLB:Affinity:OverrideTtl=00:00:00"], "ClusterLB:Affinity:OverrideTtl" },
+        { "negative shard write interval", ["--ClusterLB:Affinity:ShardWriteInterval=-00:00:01"], "ClusterLB:Affinity:ShardWriteInterval" },
         { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
     };
 
