@@ -19,10 +19,39 @@ internal sealed class ClusterVerdictDestinationsPolicy(string name, bool panicWh
 
     public string Name => name;
 
+    // Runs for every request: with no destination unhealthy (the usual case) it returns YARP's own
+    // list and allocates nothing.
     public IReadOnlyList<DestinationState> GetAvailalableDestinations(ClusterConfig config, IReadOnlyList<DestinationState> allDestinations)
     {
-        var available = allDestinations.Where(d => d.Health.Active != DestinationHealth.Unhealthy).ToList();
-        return available.Count == 0 && panicWhenNoneHealthy ? allDestinations : available;
+        var unhealthy = 0;
+        for (var i = 0; i < allDestinations.Count; i++)
+        {
+            if (allDestinations[i].Health.Active == DestinationHealth.Unhealthy)
+            {
+                unhealthy++;
+            }
+        }
+
+        if (unhealthy == 0)
+        {
+            return allDestinations;
+        }
+
+        if (unhealthy == allDestinations.Count)
+        {
+            return panicWhenNoneHealthy ? allDestinations : [];
+        }
+
+        var available = new List<DestinationState>(allDestinations.Count - unhealthy);
+        for (var i = 0; i < allDestinations.Count; i++)
+        {
+            if (allDestinations[i].Health.Active != DestinationHealth.Unhealthy)
+            {
+                available.Add(allDestinations[i]);
+            }
+        }
+
+        return available;
     }
 
     /// <summary>Our policy name for the YARP policy name a cluster configures.</summary>
