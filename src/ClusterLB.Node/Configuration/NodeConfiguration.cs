@@ -61,6 +61,11 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
             errors.Add(new ValidationError("ClusterLB:DataDirectory", "is required"));
         }
 
+        if (options.ShutdownDelay < TimeSpan.Zero)
+        {
+            errors.Add(new ValidationError("ClusterLB:ShutdownDelay", "must not be negative"));
+        }
+
         if (options.ShutdownDrainTimeout < TimeSpan.Zero)
         {
             errors.Add(new ValidationError("ClusterLB:ShutdownDrainTimeout", "must not be negative"));

@@ -25,6 +25,12 @@ public sealed class NodeOptions
     /// <summary>Replace a persisted routing table that differs from the <c>ReverseProxy</c> section at start.</summary>
     public bool ImportReverseProxyOnStart { get; set; }
 
+    /// <summary>
+    /// How long a node keeps serving after SIGTERM with readiness already 503, so that DNS or anycast
+    /// health checks withdraw it before it refuses connections. 0 stops accepting at once.
+    /// </summary>
+    public TimeSpan ShutdownDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long SIGTERM waits for in-flight requests before the node stops anyway.</summary>
     public TimeSpan ShutdownDrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -78,6 +78,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(LastTableFile.For(dataDirectory, options.EffectiveNodeName));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IHostLifetime, WithdrawingLifetime>();
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<PassiveHealthCounters>();
         builder.Services.AddSingleton<AffinityOverrides>();

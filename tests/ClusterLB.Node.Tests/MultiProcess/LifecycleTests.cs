@@ -25,6 +25,7 @@ public sealed class LifecycleTests
             $"--ClusterLB:AdminUrl=http://127.0.0.1:{adminPort}",
             $"--ClusterLB:DataDirectory={directory}",
             "--ClusterLB:ShutdownDrainTimeout=00:00:30",
+            "--ClusterLB:ShutdownDelay=00:00:00",
         ]);
         using var proxy = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{proxyPort}") };
         using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
@@ -42,6 +43,53 @@ public sealed class LifecycleTests
 
         backends[0].Gates.Open("drain");
         Assert.Equal(2000, (await inFlight.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task After_SIGTERM_the_node_turns_unready_at_once_and_keeps_serving_new_requests_for_the_shutdown_delay()
+    {
+        await using var backends = await Backends.StartAsync("alpha");
+        var (proxyPort, adminPort) = (ClosedPort.Find(), ClosedPort.Find());
+        var directory = TempDirectory.Create("clusterlb-withdraw");
+        using var node = NodeProcess.Start(directory,
+        [
+            "--ReverseProxy:Routes:a:ClusterId=one",
+            "--ReverseProxy:Routes:a:Match:Path=/{**rest}",
+            $"--ReverseProxy:Clusters:one:Destinations:alpha:Address={backends[0].Url}",
+            $"--ClusterLB:Listeners:0:Url=http://127.0.0.1:{proxyPort}",
+            $"--ClusterLB:AdminUrl=http://127.0.0.1:{adminPort}",
+            $"--ClusterLB:DataDirectory={directory}",
+            "--ClusterLB:ShutdownDelay=00:00:04",
+        ]);
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
+        await Eventually.True(async () => (await admin.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "node ready");
+
+        var signalled = Stopwatch.StartNew();
+        node.Terminate();
+        await Eventually.True(async () => (await admin.GetAsync("/healthz/ready")).StatusCode == System.Net.HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(2), "readiness 503 at once");
+
+        // Each request on a new connection, as a client that has not yet seen the withdrawal.
+        var answeredWhileWithdrawn = 0;
+        while (!node.HasExited && signalled.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            using var fresh = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            try
+            {
+                var response = await fresh.GetAsync($"http://127.0.0.1:{proxyPort}/");
+                Assert.True(response.IsSuccessStatusCode, $"request during the delay answered {(int)response.StatusCode}");
+                Assert.Contains("alpha", await response.Content.ReadAsStringAsync());
+                answeredWhileWithdrawn++;
+            }
+            catch (HttpRequestException)
+            {
+                break; // the listener closed: the delay is over
+            }
+        }
+
+        var refusedAfter = signalled.Elapsed;
+        Assert.True(refusedAfter >= TimeSpan.FromSeconds(3.5), $"connections refused {refusedAfter.TotalSeconds:0.0} s after SIGTERM, before the 4 s delay ended");
+        Assert.True(answeredWhileWithdrawn > 10, $"only {answeredWhileWithdrawn} requests answered during the delay");
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }
 
