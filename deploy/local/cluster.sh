@@ -5,11 +5,17 @@
 #   cluster.sh status        each node: process, readiness, member status, routing-table version
 #   cluster.sh kill I        SIGKILL node I (1-based)        cluster.sh stop I     SIGTERM node I (drain, leave)
 #   cluster.sh start I       start node I again
+#   cluster.sh pause I / resume I                            SIGSTOP / SIGCONT node I (a frozen process)
+#   cluster.sh partition I / heal I                          cut node I off from the others' cluster traffic
+#                                                            (iptables drops its remoting port; needs root) / undo
 #   cluster.sh backend-kill J / backend-start J              stop / start echo backend J (1-3)
+#   cluster.sh backend-slow J MS                             every answer of backend J waits MS ms (0: normal)
 #   cluster.sh down          stop everything this script started
 #
 # Logs, pids and the shared journal live in one run directory: $CLUSTERLB_RUN_DIR (default ./run/local-cluster).
-# Environment variables given to `up` (e.g. ClusterLB__Health__Fall=3) reach every node.
+# Environment variables ClusterLB__* given to `up` (e.g. ClusterLB__Health__Fall=3, a PostgreSQL journal)
+# reach every node, also those started later with `start`.
+# Like a process supervisor, the script restarts a node that exits with code 4 (removed by the cluster).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,16 +48,38 @@ seeds() {
 start_node() {
   local i=$1
   alive "$run/node-$i.pid" && { echo "node $i already runs"; return; }
-  # exec: the recorded pid is the node's own, so kill -9 hits the node, not a shell.
-  (cd "$run" && exec env ASPNETCORE_ENVIRONMENT=Production nohup dotnet "$node_dll" \
-      --ClusterLB:NodeName="node-$i" \
-      --ClusterLB:DataDirectory="$run/data" \
-      --ClusterLB:Listeners:0:Url="http://127.0.0.1:$((8080 + i))" \
-      --ClusterLB:AdminUrl="http://127.0.0.1:$((9090 + i))" \
-      --ClusterLB:Cluster:Port=$((4050 + i)) \
-      $(seeds)) >>"$run/node-$i.log" 2>&1 &
-  echo $! >"$run/node-$i.pid"
+  rm -f "$run/node-$i.pid"
+  # The supervisor loop records each node process's own pid, so kill -9 hits the node, not a shell;
+  # it restarts the node only when the cluster removed it (exit code 4).
+  (
+    trap '' HUP
+    cd "$run"
+    [ -f "$run/node.env" ] && . "$run/node.env"
+    while :; do
+      ASPNETCORE_ENVIRONMENT=Production dotnet "$node_dll" \
+        --ClusterLB:NodeName="node-$i" \
+        --ClusterLB:DataDirectory="$run/data" \
+        --ClusterLB:Listeners:0:Url="http://127.0.0.1:$((8080 + i))" \
+        --ClusterLB:AdminUrl="http://127.0.0.1:$((9090 + i))" \
+        --ClusterLB:Cluster:Port=$((4050 + i)) \
+        $(seeds) >>"$run/node-$i.log" 2>&1 &
+      echo $! >"$run/node-$i.pid"
+      wait $! && code=0 || code=$?
+      [ "$code" -eq 4 ] || break
+      echo "cluster.sh: node $i was removed by the cluster (exit code 4); restarting it" >>"$run/node-$i.log"
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  for _ in $(seq 1 50); do [ -s "$run/node-$i.pid" ] && break; sleep 0.1; done
   echo "node $i: proxy http://127.0.0.1:$((8080 + i)), admin http://127.0.0.1:$((9090 + i)), log $run/node-$i.log"
+}
+
+partition_rule() { echo "INPUT -p tcp --dport $((4050 + $1)) -m comment --comment clusterlb-chaos-node-$1 -j DROP"; }
+
+heal_all() {
+  command -v iptables >/dev/null 2>&1 || return 0
+  iptables -S INPUT 2>/dev/null | grep -- '--comment clusterlb-chaos' | sed 's/^-A //' | while read -r rule; do
+    eval "iptables -D $rule" || true
+  done || true
 }
 
 start_backend() {
@@ -80,6 +108,7 @@ case "$cmd" in
     build
     mkdir -p "$run/data"
     cp "$here/cluster.json" "$run/appsettings.json"
+    for v in $(compgen -e | grep '^ClusterLB__' || true); do printf 'export %s=%q\n' "$v" "${!v}"; done >"$run/node.env"
     echo "$n" >"$run/size"
     for j in 1 2 3; do start_backend "$j"; done
     for i in $(seq 1 "$n"); do start_node "$i"; done
@@ -101,11 +130,28 @@ case "$cmd" in
   kill) i=$(index "${2:-}"); signal "$run/node-$i.pid" KILL ;;
   stop) i=$(index "${2:-}"); signal "$run/node-$i.pid" TERM ;;
   start) i=$(index "${2:-}"); [ -f "$run/size" ] || die "no cluster in $run"; start_node "$i" ;;
+  pause) i=$(index "${2:-}"); alive "$run/node-$i.pid" || die "node $i is not running"; kill -STOP "$(cat "$run/node-$i.pid")" ;;
+  resume) i=$(index "${2:-}"); alive "$run/node-$i.pid" || die "node $i is not running"; kill -CONT "$(cat "$run/node-$i.pid")" ;;
+  partition)
+    i=$(index "${2:-}")
+    command -v iptables >/dev/null 2>&1 || die "partition needs iptables (apt-get install iptables) and root"
+    iptables -I $(partition_rule "$i") || die "could not add the iptables rule (root needed)"
+    echo "node $i: remoting port $((4050 + i)) cut off (cluster.sh heal $i undoes it)"
+    ;;
+  heal) i=$(index "${2:-}"); iptables -D $(partition_rule "$i") 2>/dev/null || true ;;
+  heal-all) heal_all ;;
+  backend-slow)
+    j=$(index "${2:-}"); ms=${3:-}
+    [[ "$ms" =~ ^[0-9]+$ ]] || die "backend-slow J MS: MS must be milliseconds, got '$ms'"
+    curl -sf -X POST "http://127.0.0.1:$((5200 + j))/chaos/latency?ms=$ms" || die "backend $j did not take the latency"
+    ;;
   backend-kill) j=$(index "${2:-}"); signal "$run/backend-$j.pid" KILL ;;
   backend-start) j=$(index "${2:-}"); start_backend "$j" ;;
   down)
+    heal_all
+    for f in "$run"/node-*.pid; do [ -f "$f" ] && kill -CONT "$(cat "$f")" 2>/dev/null; done
     for f in "$run"/node-*.pid "$run"/backend-*.pid; do [ -f "$f" ] && signal "$f" TERM; done
     echo "stopped; logs and journal kept in $run"
     ;;
-  *) die "usage: cluster.sh up N | status | kill I | stop I | start I | backend-kill J | backend-start J | down" ;;
+  *) die "usage: cluster.sh up N | status | kill I | stop I | start I | pause I | resume I | partition I | heal I | backend-kill J | backend-start J | backend-slow J MS | down" ;;
 esac

@@ -26,6 +26,7 @@ public sealed class EchoServer : IAsyncDisposable
     private readonly WebApplication _app;
     private long _requestBodyBytes;
     private volatile bool _failingHealth;
+    private int _injectedLatencyMs;
 
     private EchoServer(WebApplication app, string name)
     {
@@ -51,6 +52,13 @@ public sealed class EchoServer : IAsyncDisposable
     {
         get => _failingHealth;
         set => _failingHealth = value;
+    }
+
+    /// <summary>Delay added before every answer, health checks included (chaos: a slow backend); 0 for none.</summary>
+    public TimeSpan InjectedLatency
+    {
+        get => TimeSpan.FromMilliseconds(Volatile.Read(ref _injectedLatencyMs));
+        set => Volatile.Write(ref _injectedLatencyMs, (int)value.TotalMilliseconds);
     }
 
     /// <summary>Health checks received, by the value of their <c>X-ClusterLB-Prober</c> header ("" when absent).</summary>
@@ -95,6 +103,26 @@ public sealed class EchoServer : IAsyncDisposable
         {
             context.Response.Headers[BackendHeader] = Name;
             return next(context);
+        });
+        app.Use(async (context, next) =>
+        {
+            if (Volatile.Read(ref _injectedLatencyMs) is > 0 and var latency && !context.Request.Path.StartsWithSegments("/chaos"))
+            {
+                await Task.Delay(latency, context.RequestAborted);
+            }
+
+            await next(context);
+        });
+        app.MapPost("/chaos/latency", (HttpContext context) =>
+        {
+            var ms = ReadInt(context, "ms", 0, 600_000, absent: -1);
+            if (ms.Value < 0)
+            {
+                return Results.Text(ms.Error ?? "ms is required: the latency to add, in milliseconds (0 removes it)\n", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            InjectedLatency = TimeSpan.FromMilliseconds(ms.Value);
+            return Results.Text($"{Name}: every answer now waits {ms.Value} ms\n");
         });
 
         app.MapGet("/health", (HttpRequest request) =>

@@ -120,4 +120,19 @@ public sealed class EchoServerTests : IAsyncLifetime
 
         Assert.Equal(3000, first + rest);
     }
+
+    [Fact]
+    public async Task Injected_latency_delays_every_answer_health_included_until_it_is_removed()
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.PostAsync("/chaos/latency?ms=abc", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.PostAsync("/chaos/latency", null)).StatusCode);
+
+        Assert.True((await _client.PostAsync("/chaos/latency?ms=400", null)).IsSuccessStatusCode);
+        var slow = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True((await _client.GetAsync("/health")).IsSuccessStatusCode);
+        Assert.True(slow.ElapsedMilliseconds >= 400, $"answered after {slow.ElapsedMilliseconds} ms");
+
+        Assert.True((await _client.PostAsync("/chaos/latency?ms=0", null)).IsSuccessStatusCode);
+        Assert.Equal(TimeSpan.Zero, _server.InjectedLatency);
+    }
 }

@@ -13,6 +13,9 @@ public sealed record NodeStatus(
     string MemberStatus,
     IReadOnlyList<string> Roles,
     bool IsLeader,
+    int Members,
+    int ReachableMembers,
+    bool InMajority,
     bool HostsRoutingTableWriter,
     RoutingTableStatus? RoutingTable,
     long HealthVerdictVersion,
@@ -26,6 +29,8 @@ public sealed record NodeStatus(
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfMember;
         var table = state.AppliedTable;
+        var members = cluster.State.Members.Where(m => m.Status != Akka.Cluster.MemberStatus.Down).ToList();
+        var reachable = members.Where(m => !cluster.State.Unreachable.Contains(m)).ToList();
         return new NodeStatus(
             node,
             system.Name,
@@ -33,6 +38,9 @@ public sealed record NodeStatus(
             self.Status.ToString(),
             self.Roles.Order().ToList(),
             cluster.State.Leader == cluster.SelfAddress,
+            members.Count,
+            reachable.Count,
+            IsInMajority(members, reachable),
             ClusterView.WriterHost(cluster.State) == cluster.SelfAddress,
             table is null ? null : new RoutingTableStatus(table.Version, table.Routes.Count, table.Clusters.Count, state.TableSource.ToString()),
             state.VerdictVersion,
@@ -41,6 +49,15 @@ public sealed record NodeStatus(
             state.Stopping);
     }
 
+    /// <summary>
+    /// Whether this node is on the side that keep-majority keeps: more than half of the members, or
+    /// exactly half including the lowest address. A node cut off from the others turns unready as
+    /// soon as it finds them unreachable, seconds before the resolver downs it.
+    /// </summary>
+    private static bool IsInMajority(IReadOnlyList<Member> members, IReadOnlyList<Member> reachable) =>
+        2 * reachable.Count > members.Count
+        || (2 * reachable.Count == members.Count && reachable.Contains(members.OrderBy(m => m.Address, Member.AddressOrdering).First()));
+
     /// <summary>Whether DNS or anycast should send traffic here.</summary>
     public bool Ready => NotReadyBecause is null;
 
@@ -48,6 +65,7 @@ public sealed record NodeStatus(
     public string? NotReadyBecause =>
         Stopping ? "stopping: draining in-flight requests"
         : MemberStatus != nameof(Akka.Cluster.MemberStatus.Up) ? $"cluster member status is {MemberStatus}, not Up"
+        : !InMajority ? $"cut off from the majority of the cluster: reaches {ReachableMembers} of {Members} members"
         : RoutingTable is null ? "no routing table applied yet"
         : RoutingTable.Source != nameof(TableSource.Cluster) ? "serving the last saved routing table; the cluster's has not arrived"
         : HealthVerdictVersion < 0 ? "the cluster's health verdicts have not been read yet"

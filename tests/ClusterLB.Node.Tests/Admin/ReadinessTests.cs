@@ -6,7 +6,7 @@ namespace ClusterLB.Node.Tests.Admin;
 public sealed class ReadinessTests
 {
     private static readonly NodeStatus Ready = new(
-        "node-1", "clusterlb", "akka.tcp://clusterlb@127.0.0.1:4051", "Up", ["balancer"], IsLeader: true, HostsRoutingTableWriter: true,
+        "node-1", "clusterlb", "akka.tcp://clusterlb@127.0.0.1:4051", "Up", ["balancer"], IsLeader: true, Members: 3, ReachableMembers: 3, InMajority: true, HostsRoutingTableWriter: true,
         new RoutingTableStatus(3, 2, 2, "Cluster"), HealthVerdictVersion: 0, new AffinityStatus(10, 1_000_000, 0, Loaded: true), "sqlite", Stopping: false);
 
     [Fact]
@@ -27,5 +27,14 @@ public sealed class ReadinessTests
         var status = Ready with { Stopping = true, MemberStatus = "Joining", Affinity = Ready.Affinity with { Loaded = false } };
 
         Assert.Equal("stopping: draining in-flight requests", status.NotReadyBecause);
+    }
+
+    [Fact]
+    public void Node_cut_off_from_the_majority_is_not_ready_before_the_resolver_downs_it()
+    {
+        var status = Ready with { ReachableMembers = 1, InMajority = false };
+
+        Assert.False(status.Ready);
+        Assert.Equal("cut off from the majority of the cluster: reaches 1 of 3 members", status.NotReadyBecause);
     }
 }

@@ -1,0 +1,111 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClusterLB.Chaos.Load;
+
+namespace ClusterLB.Chaos.Targets;
+
+/// <summary>What a runner reads of a node through its admin listener.</summary>
+public sealed record NodeView(bool Ready, string? MemberStatus, bool HostsWriter, long? TableVersion);
+
+/// <summary>The admin API as the runner uses it: readiness, status, the routing table, route changes.</summary>
+public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
+{
+    private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1) }) { Timeout = TimeSpan.FromSeconds(3) };
+
+    public async Task<NodeView?> ViewAsync(int i)
+    {
+        try
+        {
+            using var ready = await _http.GetAsync(new Uri(node(i).Admin, "/healthz/ready"));
+            using var status = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node(i).Admin, "/admin/status")));
+            var root = status.RootElement;
+            long? version = root.TryGetProperty("routingTable", out var table) && table.ValueKind == JsonValueKind.Object
+                ? table.GetProperty("version").GetInt64()
+                : null;
+            return new NodeView(ready.IsSuccessStatusCode, root.GetProperty("memberStatus").GetString(), root.GetProperty("hostsRoutingTableWriter").GetBoolean(), version);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> ReadyAsync(int i) => (await ViewAsync(i))?.Ready == true;
+
+    /// <summary>How many members node <paramref name="i"/> sees, and how many of them it finds reachable and Up.</summary>
+    public async Task<(int Members, int ReachableUp)?> MembersAsync(int i)
+    {
+        try
+        {
+            using var members = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node(i).Admin, "/admin/cluster")));
+            var all = members.RootElement.EnumerateArray().ToList();
+            return (all.Count, all.Count(m => m.GetProperty("reachable").GetBoolean() && m.GetProperty("status").GetString() == "Up"));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The routing table node <paramref name="i"/> runs: its version and route ids.</summary>
+    public async Task<(long Version, IReadOnlySet<string> Routes)?> TableAsync(int i)
+    {
+        try
+        {
+            using var table = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node(i).Admin, "/admin/routing-table")));
+            var routes = table.RootElement.GetProperty("routes").EnumerateObject().Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+            return (table.RootElement.GetProperty("version").GetInt64(), routes);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Adds route <paramref name="id"/> through node <paramref name="i"/>; the HTTP status (0 when unreachable) and the answer.</summary>
+    public async Task<(int Status, string Body)> PutRouteAsync(int i, string id)
+    {
+        try
+        {
+            using var response = await _http.PutAsJsonAsync(
+                new Uri(node(i).Admin, $"/admin/routes/{id}"),
+                new { clusterId = "app", match = new { path = $"/{id}/{{**rest}}" } });
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (0, e.Message);
+        }
+    }
+
+    public async Task<int> DeleteRouteAsync(int i, string id)
+    {
+        try
+        {
+            using var response = await _http.DeleteAsync(new Uri(node(i).Admin, $"/admin/routes/{id}"));
+            return (int)response.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The backend node <paramref name="i"/> sends <paramref name="key"/> to.</summary>
+    public async Task<string?> BackendForKeyAsync(int i, string key)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node(i).Proxy, LoadSettings.KeyedPath));
+            request.Headers.Add(LoadSettings.KeyHeader, key);
+            using var response = await _http.SendAsync(request);
+            return response.IsSuccessStatusCode && response.Headers.TryGetValues(LoadSettings.BackendHeader, out var values) ? values.First() : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
