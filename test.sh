@@ -10,6 +10,7 @@ if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 # --- Debian packages --------------------------------------------------------------------------
 need_packages=()
 command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+command -v iptables >/dev/null 2>&1 || need_packages+=(iptables) # the partition chaos scenario
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_packages+=(postgresql)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} ..."
@@ -24,23 +25,12 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 # --- PostgreSQL on loopback, in a temporary directory ------------------------------------------
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 pg_dir=$(mktemp -d /tmp/clusterlb-pg.XXXXXX)
 pg_port=${CLUSTERLB_TEST_PG_PORT:-55432}
-as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-stop_postgres() {
-  as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"
-}
 log=$(mktemp)
-trap 'stop_postgres; rm -f "$log"' EXIT
-[ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
-as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust >/dev/null \
-  && as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w \
-       -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
-  || { echo "could not start PostgreSQL"; cat "$pg_dir/server.log" 2>/dev/null; echo "0 passed, 1 failed"; exit 1; }
+trap 'bash deploy/local/postgres.sh destroy "$pg_dir"; rm -f "$log"' EXIT
+bash deploy/local/postgres.sh start "$pg_dir" "$pg_port" \
+  || { echo "could not start PostgreSQL"; echo "0 passed, 1 failed"; exit 1; }
 export CLUSTERLB_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
 echo "PostgreSQL for tests on 127.0.0.1:$pg_port"
 
@@ -62,5 +52,23 @@ failed=$(grep -oE "Failed: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # the runner failed without reporting a failed test (e.g. a crash)
 fi
+
+# --- chaos scenarios on a local multi-process cluster ------------------------------------------
+# The CI subset (docs/chaos.md): one of each kind of fault that fits the time budget; `all` runs ten.
+chaos_scenarios=${CLUSTERLB_CHAOS_SCENARIOS:-node-kill writer-kill partition backend-kill journal-down rolling-restart}
+if [ "$chaos_scenarios" != none ]; then
+  echo "Chaos scenarios (local cluster): $chaos_scenarios"
+  bash deploy/chaos/run.sh --local $chaos_scenarios 2>&1 | tee "$log"
+  chaos_status=${PIPESTATUS[0]}
+  chaos_passed=$(grep -cE "^PASS  " "$log")
+  chaos_failed=$(grep -cE "^FAIL  " "$log")
+  if [ "$chaos_status" -ne 0 ] && [ "$chaos_failed" -eq 0 ]; then
+    chaos_failed=1 # the runner stopped before judging a scenario
+  fi
+  passed=$((passed + chaos_passed))
+  failed=$((failed + chaos_failed))
+  [ "$chaos_status" -eq 0 ] || status=1
+fi
+
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -106,7 +106,7 @@ public sealed class EchoServer : IAsyncDisposable
         });
         app.Use(async (context, next) =>
         {
-            if (Volatile.Read(ref _injectedLatencyMs) is > 0 and var latency && !context.Request.Path.StartsWithSegments("/chaos"))
+            if (Volatile.Read(ref _injectedLatencyMs) is > 0 and var latency && context.Request.Path != "/chaos/latency")
             {
                 await Task.Delay(latency, context.RequestAborted);
             }

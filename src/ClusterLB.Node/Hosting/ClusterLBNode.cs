@@ -105,6 +105,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         {
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
+            pipeline.UseConnectFailureRetry();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
         });

@@ -17,6 +17,8 @@ public sealed class ProxyFixture : IAsyncLifetime
             .Cluster("echo", ("alpha", Backends[0].Url))
             .Route("dead", "/dead", "dead")
             .Cluster("dead", ("refusing", $"http://127.0.0.1:{ClosedPort.Find()}"))
+            .Route("half-dead", "/half-dead", "half-dead")
+            .Cluster("half-dead", ("alpha", Backends[0].Url), ("refusing", $"http://127.0.0.1:{ClosedPort.Find()}"))
             .Route("empty", "/empty", "empty")
             .With("ReverseProxy:Clusters:empty:LoadBalancingPolicy", "RoundRobin")
             .Route("slow", "/slow", "echo", timeout: "00:00:01");

@@ -43,6 +43,32 @@ public sealed class ProxyingTests(ProxyFixture fixture) : IClassFixture<ProxyFix
     }
 
     [Fact]
+    public async Task Request_whose_destination_refuses_the_connection_is_sent_to_another_destination()
+    {
+        // Round robin over a live and a refusing destination: without the retry, every other request fails.
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await Proxy.GetAsync($"/half-dead/attempt/{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("alpha", (await ReadEcho(response)).Backend);
+        }
+    }
+
+    [Fact]
+    public async Task Request_with_a_body_is_not_sent_twice_and_fails_when_its_destination_refuses()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await Proxy.PostAsync("/half-dead/orders", new StringContent("an order"));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.BadGateway, statuses);
+        Assert.Contains(HttpStatusCode.OK, statuses);
+    }
+
+    [Fact]
     public async Task Forwarded_headers_name_the_client_scheme_and_host()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/echo/");
