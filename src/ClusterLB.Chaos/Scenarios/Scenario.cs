@@ -166,6 +166,15 @@ public abstract class Scenario
         return Now();
     }
 
+    /// <summary>Waits until node 1 applies a health verdict newer than <paramref name="version"/>; when, or null.</summary>
+    protected async Task<long?> WaitForVerdictAsync(long version, TimeSpan timeout)
+    {
+        var changed = await Poll.TryUntilAsync(async () => (await Target.Admin.ViewAsync(1))?.VerdictVersion > version, timeout, TimeSpan.FromMilliseconds(50));
+        return changed ? Now() : null;
+    }
+
+    protected async Task<long> VerdictVersionAsync() => (await Target.Admin.ViewAsync(1))?.VerdictVersion ?? -1;
+
     protected async Task<long> WaitReadyAsync(int node)
     {
         await Target.WaitReadyAsync(NodeStart, node);

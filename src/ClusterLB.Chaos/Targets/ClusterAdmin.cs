@@ -5,7 +5,7 @@ using ClusterLB.Chaos.Load;
 namespace ClusterLB.Chaos.Targets;
 
 /// <summary>What a runner reads of a node through its admin listener.</summary>
-public sealed record NodeView(bool Ready, string? MemberStatus, bool HostsWriter, long? TableVersion);
+public sealed record NodeView(bool Ready, string? MemberStatus, bool HostsWriter, long? TableVersion, long VerdictVersion);
 
 /// <summary>The admin API as the runner uses it: readiness, status, the routing table, route changes.</summary>
 public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
@@ -22,7 +22,12 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
             long? version = root.TryGetProperty("routingTable", out var table) && table.ValueKind == JsonValueKind.Object
                 ? table.GetProperty("version").GetInt64()
                 : null;
-            return new NodeView(ready.IsSuccessStatusCode, root.GetProperty("memberStatus").GetString(), root.GetProperty("hostsRoutingTableWriter").GetBoolean(), version);
+            return new NodeView(
+                ready.IsSuccessStatusCode,
+                root.GetProperty("memberStatus").GetString(),
+                root.GetProperty("hostsRoutingTableWriter").GetBoolean(),
+                version,
+                root.GetProperty("healthVerdictVersion").GetInt64());
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
         {
