@@ -82,6 +82,40 @@ public sealed class JournalOutageTests(ITestOutputHelper output)
         await JournalStateAsync(node, "available");
     }
 
+    [Fact]
+    public async Task Node_that_does_not_host_the_writer_refuses_changes_and_shows_the_outage_in_its_status()
+    {
+        using var postgres = ThrowawayPostgreSql.Create();
+        await using var backends = await Backends.StartAsync("alpha", "beta");
+        await using var cluster = await TestCluster.StartAsync(2, OnPostgreSql(postgres, backends));
+        var other = cluster[1];
+        Assert.False((await other.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.HostsRoutingTableWriter);
+        await JournalStateAsync(other, "available");
+
+        postgres.Stop();
+
+        await Eventually.True(
+            async () =>
+            {
+                using var refused = await other.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/beta", new { address = backends[1].Url });
+                return refused.StatusCode == HttpStatusCode.ServiceUnavailable
+                    && (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!.StartsWith("journal unavailable: ", StringComparison.Ordinal);
+            },
+            TimeSpan.FromSeconds(20),
+            "a change through the other node refused with the journal's cause");
+        var down = await JournalStateAsync(other, "unavailable");
+        Assert.False(string.IsNullOrEmpty(down.Error));
+        Assert.Equal("alpha", await AnsweredByAsync(other));
+
+        postgres.Start();
+
+        await Eventually.True(
+            async () => (await other.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/beta", new { address = backends[1].Url })).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(30),
+            "a change through the other node accepted after PostgreSQL returned");
+        await JournalStateAsync(other, "available");
+    }
+
     private static RouteSettings OnPostgreSql(ThrowawayPostgreSql postgres, Backends backends) => new RouteSettings()
         .Route("a", "/a", "one")
         .Cluster("one", ("alpha", backends[0].Url))
