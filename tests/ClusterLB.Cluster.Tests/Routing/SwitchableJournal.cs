@@ -17,15 +17,6 @@ public sealed class SwitchableJournal : MemoryJournal
     public static volatile bool Down;
 
     public static Config Config { get; } = ConfigurationFactory.ParseString("""
-        akka.loglevel = INFO
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        akka.actor.serializers.clusterlb = "ClusterLB.Cluster.Serialization.ClusterLBSerializer, ClusterLB.Cluster"
-        akka.actor.serialization-bindings {
-          "ClusterLB.Core.Routing.RoutingTable, ClusterLB.Core" = clusterlb
-          "ClusterLB.Core.Routing.IRoutingTableEvent, ClusterLB.Core" = clusterlb
-          "ClusterLB.Cluster.Serialization.IClusterLBMessage, ClusterLB.Cluster" = clusterlb
-        }
         akka.persistence.journal.plugin = "akka.persistence.journal.switchable"
         akka.persistence.journal.switchable {
           class = "ClusterLB.Cluster.Tests.Routing.SwitchableJournal, ClusterLB.Cluster.Tests"
@@ -33,7 +24,7 @@ public sealed class SwitchableJournal : MemoryJournal
           circuit-breaker { max-failures = 1000, reset-timeout = 100ms }
         }
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """);
+        """).WithFallback(WriterSpec.Node);
 
     protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken) =>
         Down ? Task.FromException<IImmutableList<Exception>>(new InvalidOperationException(Failure)) : base.WriteMessagesAsync(messages, cancellationToken);
