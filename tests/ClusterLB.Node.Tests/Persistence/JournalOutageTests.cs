@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ClusterLB.Node.Admin;
 using ClusterLB.Node.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -21,6 +22,10 @@ public sealed class JournalOutageTests(ITestOutputHelper output)
         await using var backends = await Backends.StartAsync("alpha", "beta");
         await using var node = await TestNode.StartAsync(OnPostgreSql(postgres, backends));
         await JournalStateAsync(node, "available");
+        // The plugins' breakers must not keep refusing long after the database is back.
+        var config = node.Node.Services.GetRequiredService<Akka.Actor.ActorSystem>().Settings.Config;
+        Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("akka.persistence.journal.sql.circuit-breaker.reset-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan("akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout"));
 
         postgres.Stop();
 
