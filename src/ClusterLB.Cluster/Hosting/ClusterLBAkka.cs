@@ -59,9 +59,13 @@ public static class ClusterLBAkka
             .WithSqlPersistence(journal.ConnectionString, journal.ProviderName, autoInitialize: true)
             .WithCustomSerializer("clusterlb", ClusterLBSerializer.BoundTypes, system => new ClusterLBSerializer(system))
             .WithCustomSerializer("clusterlb-overrides", [typeof(OverrideShard)], system => new OverrideShardSerializer(system))
+            .AddHocon(JournalBreakers, HoconAddMode.Prepend)
             .WithSingleton<RoutingTableWriterProxy>(
                 "routing-table-writer",
-                RoutingTableWriter.Props(seed, services.GetRequiredService<IRoutingTableValidator>()),
+                RoutingTableWriterSupervisor.Props(
+                    supervisor => RoutingTableWriter.Props(
+                        seed, services.GetRequiredService<IRoutingTableValidator>(), journal.SnapshotEvery, supervisor, services.GetService<TimeProvider>()),
+                    time: services.GetService<TimeProvider>()),
                 new ClusterSingletonOptions { Role = BalancerRole },
                 createProxyToo: true)
             .WithActors((system, registry, _) =>
@@ -93,6 +97,14 @@ public static class ClusterLBAkka
                 }
             });
     }
+
+    // The writer's backoff supervisor already spaces the attempts after a journal failure. The plugins'
+    // own circuit breakers would add up to 30 s (journal) and 60 s (snapshot store) of refusing after
+    // the database is back, so they reopen after 2 s.
+    private const string JournalBreakers = """
+        akka.persistence.journal.sql.circuit-breaker.reset-timeout = 2s
+        akka.persistence.snapshot-store.sql.circuit-breaker.reset-timeout = 2s
+        """;
 
     // Tuned for a LAN: a dead node is suspected within a few seconds, not the default ~10 s, and
     // replicated state reaches subscribers within a fraction of a second.

@@ -27,6 +27,9 @@ public sealed class PersistenceSettings
 
     /// <summary>Connection string; for Sqlite, empty means <c>clusterlb.db</c> in the data directory.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>The writer saves a snapshot of the table every this many events, so recovery reads a snapshot and few events.</summary>
+    public int SnapshotEvery { get; set; } = Routing.RoutingTableWriter.DefaultSnapshotEvery;
 }
 
 /// <summary>The journal databases ClusterLB supports.</summary>

@@ -10,11 +10,19 @@ namespace ClusterLB.Cluster.Persistence;
 /// <param name="Description">Where the journal is, for logs and status (no password).</param>
 public sealed record Journal(string ConnectionString, string ProviderName, string Description)
 {
+    /// <summary>The writer saves a snapshot of the table every this many events.</summary>
+    public int SnapshotEvery { get; init; } = Routing.RoutingTableWriter.DefaultSnapshotEvery;
+
     /// <summary>File name of the embedded SQLite journal inside the data directory.</summary>
     public const string SqliteFileName = "clusterlb.db";
 
     /// <summary>Resolves the journal for <paramref name="settings"/>, with SQLite files under <paramref name="dataDirectory"/>.</summary>
-    public static Journal Resolve(PersistenceSettings settings, string dataDirectory) => settings.Provider switch
+    public static Journal Resolve(PersistenceSettings settings, string dataDirectory) => Locate(settings, dataDirectory) with
+    {
+        SnapshotEvery = settings.SnapshotEvery,
+    };
+
+    private static Journal Locate(PersistenceSettings settings, string dataDirectory) => settings.Provider switch
     {
         JournalProvider.Sqlite => Sqlite(settings.ConnectionString, dataDirectory),
         JournalProvider.PostgreSql => new Journal(

@@ -53,4 +53,27 @@ public enum RejectionReason
 
     /// <summary>A create named something that already exists.</summary>
     Conflict,
+
+    /// <summary>The writer cannot read or write its journal; the error names the cause. Retry later.</summary>
+    JournalUnavailable,
+}
+
+/// <summary>The writer recovered the table from its journal and takes changes. Sent to its supervisor.</summary>
+public sealed record WriterRecovered
+{
+    /// <summary>The one instance.</summary>
+    public static WriterRecovered Instance { get; } = new();
+}
+
+/// <summary>
+/// The writer's journal failed with <paramref name="Cause"/>; the writer stops. Sent to its supervisor.
+/// <paramref name="NoAnswer"/>: the journal did not answer in time, so the cause is in the plugin's own log.
+/// </summary>
+public sealed record JournalFailed(string Cause, bool NoAnswer = false);
+
+/// <summary>Ask the writer's supervisor for the journal state it holds; answered with a <see cref="Persistence.JournalState"/>.</summary>
+public sealed record GetJournalState
+{
+    /// <summary>The one instance.</summary>
+    public static GetJournalState Instance { get; } = new();
 }

@@ -6,6 +6,7 @@ using Akka.Serialization;
 using ClusterLB.Core.Routing;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
+using ClusterLB.Cluster.Persistence;
 using ClusterLB.Cluster.Routing;
 
 namespace ClusterLB.Cluster.Serialization;
@@ -41,6 +42,7 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["health-verdict"] = typeof(ReplicatedVerdict),
         ["health-passive"] = typeof(PassiveReport),
         ["member-report"] = typeof(MemberReport),
+        ["journal-state"] = typeof(JournalState),
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType =

@@ -16,17 +16,22 @@ public static class AdminApi
         var state = node.GetRequiredService<NodeState>();
         var journal = node.GetRequiredService<Journal>();
         var overrides = node.GetRequiredService<AffinityOverrides>();
-        NodeStatus Status() => NodeStatus.Of(options.EffectiveNodeName, node.GetRequiredService<ActorSystem>(), state, overrides, options.Affinity.MaxOverrides, journal.Description);
+        async Task<NodeStatus> Status()
+        {
+            var system = node.GetRequiredService<ActorSystem>();
+            var journalStatus = await JournalStatus.ReadAsync(system, journal.Description);
+            return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus);
+        }
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));
-        admin.MapGet("/healthz/ready", () =>
+        admin.MapGet("/healthz/ready", async () =>
         {
-            var status = Status();
+            var status = await Status();
             return status.NotReadyBecause is { } reason
                 ? Results.Text($"not ready: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text($"ready: routing table v{status.RoutingTable!.Version}\n");
         });
-        admin.MapGet("/admin/status", () => Results.Json(Status()));
+        admin.MapGet("/admin/status", async () => Results.Json(await Status()));
         admin.MapGet("/admin/cluster", async () => Results.Json(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>())));
         RoutingTableApi.Map(admin, node);
     }

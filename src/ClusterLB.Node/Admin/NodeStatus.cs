@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.DistributedData;
 using ClusterLB.Cluster.Affinity;
+using ClusterLB.Cluster.Persistence;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -20,11 +22,11 @@ public sealed record NodeStatus(
     RoutingTableStatus? RoutingTable,
     long HealthVerdictVersion,
     AffinityStatus Affinity,
-    string Journal,
+    JournalStatus Journal,
     bool Stopping)
 {
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
-    public static NodeStatus Of(string node, ActorSystem system, NodeState state, AffinityOverrides overrides, int capacity, string journal)
+    public static NodeStatus Of(string node, ActorSystem system, NodeState state, AffinityOverrides overrides, int capacity, JournalStatus journal)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfMember;
@@ -81,3 +83,33 @@ public sealed record RoutingTableStatus(long Version, int Routes, int Clusters, 
 /// evictions made here, and whether it has read the cluster's table since joining.
 /// </summary>
 public sealed record AffinityStatus(int Overrides, int Capacity, long Evictions, bool Loaded);
+
+/// <summary>
+/// The routing-table journal: where it is, and its state as the writer last reported it through
+/// Distributed Data (available, unavailable, recovering; unknown before any report reached this node),
+/// with the last error and since when. Read locally: status never waits for the writer.
+/// </summary>
+public sealed record JournalStatus(string Description, string State, string? Error, DateTimeOffset? Since)
+{
+    private static readonly TimeSpan LocalReadTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The state of the journal at <paramref name="description"/> as this node's replica holds it.</summary>
+    public static async Task<JournalStatus> ReadAsync(ActorSystem system, string description)
+    {
+        try
+        {
+            var response = await DistributedData.Get(system).Replicator
+                .Ask<IGetResponse>(Dsl.Get(JournalStateReplication.Key, ReadLocal.Instance), LocalReadTimeout);
+            if (response.IsSuccessful)
+            {
+                var state = response.Get(JournalStateReplication.Key).Value;
+                return new JournalStatus(description, state.Availability.ToString().ToLowerInvariant(), state.Error, state.Since);
+            }
+        }
+        catch (AskTimeoutException)
+        {
+        }
+
+        return new JournalStatus(description, "unknown", null, null);
+    }
+}

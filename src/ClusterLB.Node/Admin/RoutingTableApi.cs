@@ -91,6 +91,9 @@ public static class RoutingTableApi
             RoutingTableChangeAccepted accepted => Results.Json(new { version = accepted.Version }),
             RoutingTableChangeRejected { Reason: RejectionReason.NotFound } rejected => Rejected(StatusCodes.Status404NotFound, rejected.Errors),
             RoutingTableChangeRejected { Reason: RejectionReason.Conflict } rejected => Rejected(StatusCodes.Status409Conflict, rejected.Errors),
+            RoutingTableChangeRejected { Reason: RejectionReason.JournalUnavailable } rejected => Results.Json(
+                new { error = "journal unavailable: " + string.Join("; ", rejected.Errors.Select(e => e.Message)) + "; nothing was changed: retry when the journal is back (see /admin/status)" },
+                statusCode: StatusCodes.Status503ServiceUnavailable),
             RoutingTableChangeRejected rejected => Rejected(StatusCodes.Status400BadRequest, rejected.Errors),
             _ => Results.StatusCode(StatusCodes.Status500InternalServerError),
         };

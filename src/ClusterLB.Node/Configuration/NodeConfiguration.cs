@@ -114,6 +114,11 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
             errors.Add(new ValidationError("ClusterLB:Persistence:ConnectionString", "is required when Provider is PostgreSql"));
         }
 
+        if (options.Persistence.SnapshotEvery < 1)
+        {
+            errors.Add(new ValidationError("ClusterLB:Persistence:SnapshotEvery", $"must be at least 1 (events between two snapshots of the routing table), got {options.Persistence.SnapshotEvery}"));
+        }
+
         if (options.Demo.Enabled)
         {
             for (var i = 0; i < options.Demo.Backends.Count; i++)

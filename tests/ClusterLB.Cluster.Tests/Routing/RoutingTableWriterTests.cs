@@ -81,6 +81,29 @@ public sealed class RoutingTableWriterTests : TestKit
     }
 
     [Fact]
+    public void Writer_recovers_from_a_snapshot_plus_the_later_events_to_the_same_table_and_keeps_every_event()
+    {
+        var writer = Sys.ActorOf(RoutingTableWriter.Props(Seed(Table("http://10.0.0.1/")), snapshotEvery: 2));
+        Assert.Equal(1, AskTable(writer).Version);
+        for (var i = 2; i <= 5; i++)
+        {
+            var accepted = writer.Ask<RoutingTableChangeAccepted>(new ImportRoutingTable(Table($"http://10.0.0.{i}/"), "test"), RemainingOrDefault).Result;
+            Assert.Equal(i, accepted.Version);
+        }
+
+        var written = AskTable(writer);
+        AwaitAssert(() => Assert.Equal(2, Count("snapshot")), TimeSpan.FromSeconds(10));
+        Stop(writer);
+
+        var recovered = AskTable(Sys.ActorOf(RoutingTableWriter.Props(Seed(RoutingTable.Empty), snapshotEvery: 2)));
+
+        Assert.Equal(5, recovered.Version);
+        Assert.True(recovered.HasSameContentAs(written));
+        Assert.True(recovered.HasSameContentAs(Table("http://10.0.0.5/")));
+        Assert.Equal(5, Count("journal"));
+    }
+
+    [Fact]
     public void Replicated_table_is_stored_under_the_routing_table_key()
     {
         var writer = Sys.ActorOf(RoutingTableWriter.Props(Seed(Table("http://10.0.0.1/"))));
@@ -93,6 +116,15 @@ public sealed class RoutingTableWriterTests : TestKit
             Assert.True(response.IsSuccessful);
             Assert.Equal(1, response.Get(RoutingTableReplication.Key).Value.Version);
         }, TimeSpan.FromSeconds(10));
+    }
+
+    private long Count(string table)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_database}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT COUNT(*) FROM {table} WHERE persistence_id = '{RoutingTableWriter.JournalId}'";
+        return (long)command.ExecuteScalar()!;
     }
 
     private void Stop(IActorRef actor)

@@ -8,7 +8,8 @@ namespace ClusterLB.Cluster.Tests.Routing;
 /// </summary>
 internal static class WriterSpec
 {
-    public static Config Config(string databaseFile) => ConfigurationFactory.ParseString($$"""
+    /// <summary>A one-node cluster on a loopback port with ClusterLB's serializer; the journal is the caller's.</summary>
+    public static Config Node { get; } = ConfigurationFactory.ParseString("""
         akka.loglevel = INFO
         akka.actor.provider = cluster
         akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
@@ -18,6 +19,9 @@ internal static class WriterSpec
           "ClusterLB.Core.Routing.IRoutingTableEvent, ClusterLB.Core" = clusterlb
           "ClusterLB.Cluster.Serialization.IClusterLBMessage, ClusterLB.Cluster" = clusterlb
         }
+        """);
+
+    public static Config Config(string databaseFile) => ConfigurationFactory.ParseString($$"""
         akka.persistence.journal.plugin = "akka.persistence.journal.sql"
         akka.persistence.journal.sql {
           connection-string = "Data Source={{databaseFile}}"
@@ -30,7 +34,7 @@ internal static class WriterSpec
           provider-name = "SQLite.MS"
           auto-initialize = on
         }
-        """).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+        """).WithFallback(Node).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
 
     public static string TempDatabase() =>
         Path.Combine(Path.GetTempPath(), $"clusterlb-writer-{Guid.NewGuid():N}.db");

@@ -26,7 +26,7 @@ public sealed class HealthAndStatusTests
         Assert.True(status.IsLeader);
         Assert.True(status.HostsRoutingTableWriter);
         Assert.Equal(new RoutingTableStatus(1, 1, 1, "Cluster"), status.RoutingTable);
-        Assert.StartsWith("SQLite ", status.Journal);
+        Assert.StartsWith("SQLite ", status.Journal.Description);
     }
 
     [Fact]

@@ -7,10 +7,18 @@ public sealed class ReadinessTests
 {
     private static readonly NodeStatus Ready = new(
         "node-1", "clusterlb", "akka.tcp://clusterlb@127.0.0.1:4051", "Up", ["balancer"], IsLeader: true, Members: 3, ReachableMembers: 3, InMajority: true, HostsRoutingTableWriter: true,
-        new RoutingTableStatus(3, 2, 2, "Cluster"), HealthVerdictVersion: 0, new AffinityStatus(10, 1_000_000, 0, Loaded: true), "sqlite", Stopping: false);
+        new RoutingTableStatus(3, 2, 2, "Cluster"), HealthVerdictVersion: 0, new AffinityStatus(10, 1_000_000, 0, Loaded: true), new JournalStatus("sqlite", "available", null, DateTimeOffset.UnixEpoch), Stopping: false);
 
     [Fact]
     public void Node_with_everything_in_place_is_ready() => Assert.Null(Ready.NotReadyBecause);
+
+    [Fact]
+    public void Node_stays_ready_while_the_journal_is_unavailable_because_it_serves_the_table_it_has()
+    {
+        var status = Ready with { Journal = new JournalStatus("PostgreSQL", "unavailable", "Failed to connect to 127.0.0.1:5432", DateTimeOffset.UnixEpoch) };
+
+        Assert.True(status.Ready);
+    }
 
     [Fact]
     public void Node_that_has_not_read_the_clusters_affinity_overrides_is_not_ready()

@@ -27,6 +27,7 @@ public sealed class InvalidConfigurationTests
         { "override table with no shards", ["--ClusterLB:Affinity:Shards=0"], "ClusterLB:Affinity:Shards" },
         { "override table with no room", ["--ClusterLB:Affinity:MaxOverrides=0"], "ClusterLB:Affinity:MaxOverrides" },
         { "overrides that never last", ["--ClusterLB:Affinity:OverrideTtl=00:00:00"], "ClusterLB:Affinity:OverrideTtl" },
+        { "journal snapshots never taken", ["--ClusterLB:Persistence:SnapshotEvery=0"], "ClusterLB:Persistence:SnapshotEvery" },
         { "negative shard write interval", ["--ClusterLB:Affinity:ShardWriteInterval=-00:00:01"], "ClusterLB:Affinity:ShardWriteInterval" },
         { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
     };

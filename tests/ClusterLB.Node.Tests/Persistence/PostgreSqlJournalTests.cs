@@ -20,7 +20,7 @@ public sealed class PostgreSqlJournalTests
 
         await using (var node = await TestNode.StartAsync(settings))
         {
-            Assert.Equal("PostgreSQL", (await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Journal);
+            Assert.Equal("PostgreSQL", (await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Journal.Description);
             var added = await node.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/beta", new { address = backends[1].Url });
             Assert.Equal(HttpStatusCode.OK, added.StatusCode);
         }
