@@ -4,22 +4,15 @@ using Npgsql;
 namespace ClusterLB.Node.Tests.Infrastructure;
 
 /// <summary>
-/// A PostgreSQL server of the test's own, in a temporary directory on a free loopback port, that the
-/// test can stop and start again on the same port (the shared server of ./test.sh must stay up).
-/// Always stopped and removed on dispose.
+/// A PostgreSQL server of the test's own (deploy/local/postgres.sh: a temporary directory, a free
+/// loopback port) that the test can stop and start again on the same port (the shared server of
+/// ./test.sh must stay up). Always stopped and removed on dispose.
 /// </summary>
 public sealed class ThrowawayPostgreSql : IDisposable
 {
-    private static readonly bool IsRoot = Environment.UserName == "root";
-    private readonly string _bin;
-    private readonly string _directory;
+    private readonly string _directory = TempDirectory.Create("clusterlb-pg");
 
-    private ThrowawayPostgreSql(string bin, string directory, int port)
-    {
-        _bin = bin;
-        _directory = directory;
-        Port = port;
-    }
+    private ThrowawayPostgreSql(int port) => Port = port;
 
     public int Port { get; }
 
@@ -29,21 +22,10 @@ public sealed class ThrowawayPostgreSql : IDisposable
     public string ConnectionString =>
         new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Username = "postgres", Database = "postgres", Timeout = 5 }.ConnectionString;
 
-    /// <summary>Creates the server's data directory; starts it unless <paramref name="start"/> is false.</summary>
+    /// <summary>A server on a free port; started unless <paramref name="start"/> is false.</summary>
     public static ThrowawayPostgreSql Create(bool start = true)
     {
-        var bin = Directory.GetDirectories("/usr/lib/postgresql")
-            .Select(version => Path.Combine(version, "bin"))
-            .Where(path => File.Exists(Path.Combine(path, "initdb")))
-            .OrderBy(path => int.TryParse(Path.GetFileName(Path.GetDirectoryName(path)), out var major) ? major : 0)
-            .LastOrDefault() ?? throw new InvalidOperationException("PostgreSQL server binaries are missing: apt-get install postgresql");
-        var server = new ThrowawayPostgreSql(bin, TempDirectory.Create("clusterlb-pg"), ClosedPort.Find());
-        if (IsRoot)
-        {
-            Run("chown", "postgres", server._directory);
-        }
-
-        server.AsPostgres("initdb", "-D", server.DataDirectory, "-U", "postgres", "--auth=trust", "--no-sync");
+        var server = new ThrowawayPostgreSql(ClosedPort.Find());
         if (start)
         {
             server.Start();
@@ -52,55 +34,26 @@ public sealed class ThrowawayPostgreSql : IDisposable
         return server;
     }
 
-    private string DataDirectory => Path.Combine(_directory, "data");
-
-    /// <summary>Starts the server on its port and returns once it accepts connections.</summary>
+    /// <summary>Starts the server on its port (creating it the first time) and returns once it accepts connections.</summary>
     public void Start()
     {
-        AsPostgres(
-            "pg_ctl", "-D", DataDirectory, "-l", Path.Combine(_directory, "server.log"), "-w", "start",
-            "-o", $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off");
+        Script("start", _directory, Port.ToString());
         IsRunning = true;
     }
 
-    /// <summary>Stops the server, closing every connection (as a database restart does).</summary>
-    public void Stop(string mode = "fast")
+    /// <summary>Stops the server at once, closing every connection (as a database crash does).</summary>
+    public void Stop()
     {
-        AsPostgres("pg_ctl", "-D", DataDirectory, "-m", mode, "-w", "stop");
+        Script("stop", _directory);
         IsRunning = false;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (IsRunning)
-            {
-                Stop("immediate");
-            }
-        }
-        finally
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    public void Dispose() => Script("destroy", _directory);
 
-    private void AsPostgres(string program, params string[] arguments)
+    private static void Script(params string[] arguments)
     {
-        var path = Path.Combine(_bin, program);
-        if (IsRoot)
-        {
-            Run("runuser", ["-u", "postgres", "--", path, .. arguments]);
-        }
-        else
-        {
-            Run(path, arguments);
-        }
-    }
-
-    private static void Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(Repository.Root, "deploy", "local", "postgres.sh"));
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -112,12 +65,12 @@ public sealed class ThrowawayPostgreSql : IDisposable
         if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within 60 s");
+            throw new TimeoutException($"postgres.sh {string.Join(' ', arguments)} did not finish within 60 s");
         }
 
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {error.Result}{output.Result}");
+            throw new InvalidOperationException($"postgres.sh {string.Join(' ', arguments)} exited with {process.ExitCode}: {error.Result}{output.Result}");
         }
     }
 }
