@@ -63,6 +63,7 @@ run.SetAction(async (parsed, _) =>
             outcomes.Add(result);
             result.Print(Console.Out);
             await File.WriteAllTextAsync(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(outcomes, new JsonSerializerOptions(LoadReport.Json) { WriteIndented = true }));
+            await File.WriteAllTextAsync(Path.Combine(folder, "summary.md"), ScenarioResult.MarkdownTable(outcomes));
             if (result.Error is not null && outcomes.Count == 1 && result.Error.Contains("not up", StringComparison.Ordinal))
             {
                 return Fail(result.Error);

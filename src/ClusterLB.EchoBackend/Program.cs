@@ -11,7 +11,11 @@ if (urls.Split(';').Any(url => !Uri.TryCreate(url, UriKind.Absolute, out var uri
     return 2;
 }
 
-await using var server = EchoServer.Create(name, urls, args, logging => logging.AddSimpleConsole());
+// Quiet by default wherever it runs from: its start line, warnings and errors (--Logging:LogLevel:Default=Information for more).
+await using var server = EchoServer.Create(name, urls, args, logging => logging
+    .AddSimpleConsole()
+    .SetMinimumLevel(LogLevel.Warning)
+    .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information));
 await server.StartAsync();
 Console.WriteLine($"echo backend '{name}' listening on {string.Join(", ", server.Urls)}");
 await server.WaitForShutdownAsync();

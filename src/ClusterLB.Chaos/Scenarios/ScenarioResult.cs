@@ -71,4 +71,23 @@ public sealed class ScenarioResult
             output.WriteLine($"   [FAIL] the scenario could not run: {Error}");
         }
     }
+
+    /// <summary>The results as a Markdown table, for docs/chaos.md.</summary>
+    public static string MarkdownTable(IReadOnlyList<ScenarioResult> results)
+    {
+        var table = new System.Text.StringBuilder();
+        table.AppendLine("| scenario | verdict | requests | failed | retried | affinity violations | detect (s) | recover (s) | table | changes acked / present | other |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            var reasons = r.FailedByReason.Count == 0 ? "" : " (" + string.Join(", ", r.FailedByReason.Select(x => $"{x.Key}: {x.Value}")) + ")";
+            table.AppendLine(
+                $"| {r.Scenario} | {r.Verdict} | {r.Sent} | {r.Failed}{reasons} | {r.Retried} | {r.AffinityViolations} / {r.AffinityKeys} keys | " +
+                $"{r.DetectSeconds?.ToString("0.0") ?? "-"} | {r.RecoverSeconds?.ToString("0.0") ?? "-"} | v{r.TableVersionBefore} → v{r.TableVersionAfter} | " +
+                $"{(r.ChangesAcknowledged is { } acked ? $"{acked} / {r.ChangesPresentAfter}" : "-")} | " +
+                string.Join(", ", r.Measures.Select(m => $"{m.Key} {m.Value:0.#}")) + (r.Error is null ? "" : $" error: {r.Error}") + " |");
+        }
+
+        return table.ToString();
+    }
 }
