@@ -67,7 +67,7 @@ fi
 
 if ! docker info >/dev/null 2>&1; then
   say "starting dockerd (log: /var/log/clusterlb-dockerd.log; stop it with: kill \$(pidof dockerd))"
-  nohup dockerd >/var/log/clusterlb-dockerd.log 2>&1 &
+  setsid nohup dockerd >/var/log/clusterlb-dockerd.log 2>&1 </dev/null &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || die "dockerd did not come up; see /var/log/clusterlb-dockerd.log"
 fi

@@ -111,7 +111,8 @@ public sealed class FullRestart : Scenario
     {
         Result.Require("configuration intact", _before is not null && _after is not null && _before.Value.Version == _after.Value.Version && _before.Value.Routes.SetEquals(_after.Value.Routes),
             $"before v{_before?.Version} with {_before?.Routes.Count} routes, after v{_after?.Version} with {_after?.Routes.Count}");
-        RequireNoAffinityViolations();
+        // Not a threshold: affinity overrides live in memory only, so after every node has stopped, keys
+        // that earlier failures had moved go back to their home backends (reported as violations).
     }
 }
 

@@ -5,8 +5,8 @@ using Yarp.ReverseProxy.Model;
 namespace ClusterLB.Node.Proxy;
 
 /// <summary>
-/// A request that never reached its destination (the connection could not be established: refused,
-/// unreachable, connect timeout) is sent once more to another available destination, as nginx's
+/// A request that never reached its destination (its name did not resolve, or the connection could
+/// not be established: refused, unreachable, connect timeout) is sent once more to another available destination, as nginx's
 /// <c>proxy_next_upstream error</c> and HAProxy's <c>redispatch</c> do. Nothing was delivered, so this
 /// is safe for any method; it is limited to requests without a body, whose body could not be replayed,
 /// and to answers not yet started. It covers the moment between a backend's death and the cluster's
@@ -45,7 +45,11 @@ public static class ConnectFailureRetry
     }
 
     private static bool NeverReachedDestination(HttpContext context) =>
-        context.GetForwarderErrorFeature() is { Error: ForwarderError.Request, Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } };
+        context.GetForwarderErrorFeature() is
+        {
+            Error: ForwarderError.Request,
+            Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError },
+        };
 
     private static bool HasBody(HttpRequest request) =>
         request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
