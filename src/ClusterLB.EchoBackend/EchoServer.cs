@@ -116,7 +116,7 @@ public sealed class EchoServer : IAsyncDisposable
         app.MapPost("/chaos/latency", (HttpContext context) =>
         {
             var ms = ReadInt(context, "ms", 0, 600_000, absent: -1);
-            if (ms.Value < 0)
+            if (ms.Error is not null || ms.Value < 0)
             {
                 return Results.Text(ms.Error ?? "ms is required: the latency to add, in milliseconds (0 removes it)\n", statusCode: StatusCodes.Status400BadRequest);
             }

@@ -57,7 +57,8 @@ public sealed record NodeStatus(
     /// soon as it finds them unreachable, seconds before the resolver downs it.
     /// </summary>
     private static bool IsInMajority(IReadOnlyList<Member> members, IReadOnlyList<Member> reachable) =>
-        2 * reachable.Count > members.Count
+        members.Count == 0 // not a member yet: the member status says why it is not ready
+        || 2 * reachable.Count > members.Count
         || (2 * reachable.Count == members.Count && reachable.Contains(members.OrderBy(m => m.Address, Member.AddressOrdering).First()));
 
     /// <summary>Whether DNS or anycast should send traffic here.</summary>
