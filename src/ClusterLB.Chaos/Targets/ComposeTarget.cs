@@ -13,6 +13,7 @@ public sealed class ComposeTarget : ChaosTarget
     private readonly string _root;
     private readonly string _results;
     private readonly string _composeFile;
+    private readonly Dictionary<string, string> _containers = [];
 
     public ComposeTarget(string root, string results)
     {
@@ -49,6 +50,12 @@ public sealed class ComposeTarget : ChaosTarget
         }
 
         await WaitReadyAsync(TimeSpan.FromSeconds(120), Enumerable.Range(1, Size).ToArray());
+
+        // Looked up now, so that a fault is injected the moment it is timed (docker-compose itself takes a second).
+        foreach (var service in Enumerable.Range(1, Size).SelectMany(i => new[] { ServiceOf(i), BackendName(i) }))
+        {
+            await ContainerAsync(service);
+        }
     }
 
     public override async Task KillNodeAsync(int i) =>
@@ -100,7 +107,7 @@ public sealed class ComposeTarget : ChaosTarget
         }
     }
 
-    public override Task KillBackendAsync(int j) => Compose("kill", "-s", "SIGKILL", BackendName(j));
+    public override async Task KillBackendAsync(int j) => await Docker("kill", "-s", "KILL", await ContainerAsync(BackendName(j)));
 
     public override Task StartBackendAsync(int j) => Compose("start", BackendName(j));
 
@@ -137,8 +144,23 @@ public sealed class ComposeTarget : ChaosTarget
 
     private async Task<string> ContainerAsync(string service)
     {
+        if (_containers.TryGetValue(service, out var known))
+        {
+            return known;
+        }
+
         var id = (await Compose("--profile", "scale", "ps", "-q", service)).Trim();
-        return id.Length > 0 ? id : throw new ChaosException($"compose service {service} has no container");
+        if (id.Length == 0)
+        {
+            throw new ChaosException($"compose service {service} has no container");
+        }
+
+        if (service != ServiceOf(ScaleOutNode))
+        {
+            _containers[service] = id; // stable across stop and start; node-4 is created anew each time
+        }
+
+        return id;
     }
 
     private async Task<string> NetworkAsync()
