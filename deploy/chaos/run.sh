@@ -91,8 +91,16 @@ if [ "$mode" = --local ]; then
   for port in 8081 8082 8083 8084 9091 9092 9093 9094 4051 4052 4053 4054 5201 5202 5203; do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && die "port $port is in use: a local cluster already runs? (deploy/local/cluster.sh down)"
   done
-  export CLUSTERLB_CHAOS_PG_DIR="$results/postgres" CLUSTERLB_CHAOS_PG_PORT=${CLUSTERLB_CHAOS_PG_PORT:-55440}
-  bash "$root/deploy/local/postgres.sh" start "$CLUSTERLB_CHAOS_PG_DIR" "$CLUSTERLB_CHAOS_PG_PORT" || die "could not start PostgreSQL"
+  export CLUSTERLB_CHAOS_PG_DIR="$results/postgres"
+  # The first free port from 55440 (a test's own server or a client socket may hold one for a moment).
+  started=""
+  for port in ${CLUSTERLB_CHAOS_PG_PORT:-55440 55441 55442 55443 55444 55445 55446 55447}; do
+    if bash "$root/deploy/local/postgres.sh" start "$CLUSTERLB_CHAOS_PG_DIR" "$port" 2>"$results/postgres-start.log"; then
+      started=$port; break
+    fi
+  done
+  [ -n "$started" ] || { cat "$results/postgres-start.log" >&2; die "could not start PostgreSQL"; }
+  export CLUSTERLB_CHAOS_PG_PORT=$started
 else
   command -v docker-compose >/dev/null 2>&1 || die "docker-compose is not installed (deploy/docker/local-images.sh installs it)"
   [ -n "$(docker-compose -f "$compose_file" ps -q node-1 2>/dev/null)" ] \
