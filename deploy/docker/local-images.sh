@@ -7,9 +7,9 @@
 # It installs docker.io, docker-compose and debootstrap when missing, starts dockerd when none runs,
 # writes deploy/docker/cluster.env (the cluster's secrets) when absent, and prints the variables to use:
 #
-#   deploy/docker/local-images.sh                       # build what is missing (--rebuild: everything)
-#   eval "$(deploy/docker/local-images.sh --print-env)"  # export SDK_IMAGE, RUNTIME_IMAGE, POSTGRES_IMAGE
-#   docker-compose -f docker-compose.cluster.yml up -d --build
+#   deploy/docker/local-images.sh                       # build what is missing (--rebuild: everything); writes .env
+#   docker-compose -f docker-compose.cluster.yml up -d --build       # reads the image names from .env
+#   eval "$(deploy/docker/local-images.sh --print-env)"  # the same names for docker build or docker-compose elsewhere
 #
 # With a registry, none of this is needed: the defaults are the official images; `--secrets` only
 # writes cluster.env.
@@ -157,5 +157,11 @@ if have "$POSTGRES_IMAGE"; then say "$POSTGRES_IMAGE exists"; else
 fi
 
 secrets
-say "done. Use these with the Dockerfile and docker-compose.cluster.yml:"
+# docker-compose reads .env beside the compose file: a plain `docker-compose up` then uses the stand-ins.
+env_file="$root/.env"
+touch "$env_file"
+sed -i '/^\(SDK_IMAGE\|RUNTIME_IMAGE\|POSTGRES_IMAGE\)=/d' "$env_file"
+printf 'SDK_IMAGE=%s\nRUNTIME_IMAGE=%s\nPOSTGRES_IMAGE=%s\n' "$SDK_IMAGE" "$RUNTIME_IMAGE" "$POSTGRES_IMAGE" >>"$env_file"
+say "wrote the image names to $env_file (docker-compose reads it; delete it to use the official images)"
+say "done. For docker build or another shell, the same variables:"
 print_env
