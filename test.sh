@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (Debian packages only), starts a throwaway PostgreSQL on a loopback
-# port, builds and runs every test, then stops what it started.
+# port, builds and runs every test and the CI subset of the chaos scenarios (docs/chaos.md), then stops
+# what it started.
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
