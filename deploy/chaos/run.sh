@@ -33,6 +33,7 @@ if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
 results="$root/run/chaos/$(date -u +%Y%m%d-%H%M%S)-${mode#--}"
 mkdir -p "$results"
 child=""
+acting="" # set once the run may have changed something; bad input leaves everything as it was
 
 cleanup_local() {
   for dir in "$results"/*/cluster; do
@@ -62,6 +63,7 @@ finish() {
   if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
     kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null
   fi
+  [ -n "$acting" ] || return 0
   if [ "$mode" = --local ]; then cleanup_local; else cleanup_compose; fi
 }
 trap finish EXIT
@@ -91,6 +93,7 @@ if [ "$mode" = --local ]; then
   for port in 8081 8082 8083 8084 9091 9092 9093 9094 4051 4052 4053 4054 5201 5202 5203; do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && die "port $port is in use: a local cluster already runs? (deploy/local/cluster.sh down)"
   done
+  acting=1
   export CLUSTERLB_CHAOS_PG_DIR="$results/postgres"
   # The first free port from 55440 (a test's own server or a client socket may hold one for a moment).
   started=""
@@ -105,6 +108,7 @@ else
   command -v docker-compose >/dev/null 2>&1 || die "docker-compose is not installed (deploy/docker/local-images.sh installs it)"
   [ -n "$(docker-compose -f "$compose_file" ps -q node-1 2>/dev/null)" ] \
     || die "the compose cluster is not up: docker-compose -f docker-compose.cluster.yml up -d --build (docs/operations.md)"
+  acting=1
 fi
 
 dotnet "$chaos_dll" run "$mode" --results "$results" "$@" &

@@ -56,6 +56,7 @@ run.SetAction(async (parsed, _) =>
     try
     {
         await using ChaosTarget target = parsed.GetValue(local) ? new LocalTarget(repository, folder) : new ComposeTarget(repository, folder);
+        await target.CheckAsync();
         foreach (var name in chosen)
         {
             Console.WriteLine($"-- {name} ({target.Kind})");
@@ -64,10 +65,6 @@ run.SetAction(async (parsed, _) =>
             result.Print(Console.Out);
             await File.WriteAllTextAsync(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(outcomes, new JsonSerializerOptions(LoadReport.Json) { WriteIndented = true }));
             await File.WriteAllTextAsync(Path.Combine(folder, "summary.md"), ScenarioResult.MarkdownTable(outcomes));
-            if (result.Error is not null && outcomes.Count == 1 && result.Error.Contains("not up", StringComparison.Ordinal))
-            {
-                return Fail(result.Error);
-            }
         }
     }
     catch (ChaosException e)

@@ -29,6 +29,9 @@ public abstract class ChaosTarget : IAsyncDisposable
     /// <summary>Node <paramref name="i"/> as the runner (on the host) reaches it.</summary>
     public abstract NodeEndpoint Node(int i);
 
+    /// <summary>Throws a <see cref="ChaosException"/> naming what is missing when there is nothing to act on.</summary>
+    public virtual Task CheckAsync() => Task.CompletedTask;
+
     /// <summary>Makes the cluster ready for <paramref name="scenario"/>: nodes 1-3 ready, backends and journal up, no faults left.</summary>
     public abstract Task PrepareAsync(string scenario);
 

@@ -27,14 +27,17 @@ public sealed class ComposeTarget : ChaosTarget
     public override NodeEndpoint Node(int i) =>
         new($"node-{i}", new Uri($"http://127.0.0.1:{8080 + i}"), new Uri($"http://127.0.0.1:{9090 + i}"));
 
-    public override async Task PrepareAsync(string scenario)
+    public override async Task CheckAsync()
     {
         var (code, output) = await Shell.TryRunAsync("docker-compose", ["-f", _composeFile, "ps", "-q", "node-1"]);
         if (code != 0 || output.Trim().Length == 0)
         {
             throw new ChaosException("the compose cluster is not up: run `docker-compose -f docker-compose.cluster.yml up -d --build` first (docs/operations.md)");
         }
+    }
 
+    public override async Task PrepareAsync(string scenario)
+    {
         // Undo what an earlier scenario may have left: a fourth node, a stopped service, a cut-off node, a slow backend.
         await Compose("--profile", "scale", "rm", "-s", "-f", "node-4");
         await Compose("start", "postgres", "backend-1", "backend-2", "backend-3", "node-1", "node-2", "node-3");
