@@ -23,6 +23,7 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         }
 
         ValidateOptions(options, errors);
+        errors.AddRange(KestrelLimitsSection.Check(configuration));
 
         var proxyErrors = new List<ValidationError>();
         var table = ReverseProxySection.Read(configuration, proxyErrors);

@@ -64,6 +64,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            KestrelLimitsSection.Configure(builder.Configuration, kestrel.Limits);
             foreach (var listener in options.EffectiveListeners)
             {
                 Bind(kestrel, listener.Url, Enum.Parse<HttpProtocols>(listener.Protocols, ignoreCase: true));
