@@ -20,6 +20,12 @@ public sealed record RouteDefinition
     /// <summary>How long a request may take end to end before the proxy answers 504.</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// The largest request body the route accepts, in bytes, in place of the server's limit (a larger
+    /// body is answered 413); -1 for no limit; unset for the server's limit (<c>Kestrel:Limits:MaxRequestBodySize</c>).
+    /// </summary>
+    public long? MaxRequestBodySize { get; init; }
+
     /// <summary>YARP request and response transforms, each a dictionary as in YARP's schema.</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>>? Transforms { get; init; }
 

@@ -66,6 +66,10 @@ public static class RoutingTableValidator
         }
 
         RequirePositive(errors, $"{at}:Timeout", route.Timeout);
+        if (route.MaxRequestBodySize is < -1)
+        {
+            errors.Add(new($"{at}:MaxRequestBodySize", $"must be a size in bytes, or -1 for no limit, got {route.MaxRequestBodySize}"));
+        }
     }
 
     private static void ValidateCluster(List<ValidationError> errors, string at, ClusterDefinition cluster, KnownPolicies policies)

@@ -21,6 +21,7 @@ public static class YarpConfigMapper
         ClusterId = route.ClusterId,
         Order = route.Order,
         Timeout = route.Timeout,
+        MaxRequestBodySize = route.MaxRequestBodySize,
         Metadata = route.Metadata,
         Transforms = route.Transforms,
         Match = new RouteMatch

@@ -8,7 +8,7 @@ namespace ClusterLB.Cluster.Tests.Routing;
 public sealed class SerializerTests() : TestKit(WriterSpec.Config(WriterSpec.TempDatabase()))
 {
     private static readonly RoutingTable Table = RoutingTable.From(
-        [new RouteDefinition { RouteId = "api", ClusterId = "backends", Match = new RouteMatchDefinition { Path = "/api/{**rest}", Hosts = ["a.example"] }, Timeout = TimeSpan.FromSeconds(3) }],
+        [new RouteDefinition { RouteId = "api", ClusterId = "backends", Match = new RouteMatchDefinition { Path = "/api/{**rest}", Hosts = ["a.example"] }, Timeout = TimeSpan.FromSeconds(3), MaxRequestBodySize = 1024 }],
         [new ClusterDefinition { ClusterId = "backends", LoadBalancingPolicy = "RoundRobin", Destinations = new Dictionary<string, DestinationDefinition> { ["one"] = new() { Address = "http://10.0.0.1/" } } }]) with { Version = 4 };
 
     public static TheoryData<object> Messages() =>
@@ -37,5 +37,19 @@ public sealed class SerializerTests() : TestKit(WriterSpec.Config(WriterSpec.Tem
             System.Text.Json.JsonSerializer.Serialize(message, message.GetType(), RoutingTableJson.Options),
             System.Text.Json.JsonSerializer.Serialize(back, back.GetType(), RoutingTableJson.Options));
         Assert.Equal(message.GetType(), back.GetType());
+    }
+
+    [Fact]
+    public void Routing_table_persisted_before_routes_had_a_body_size_limit_reads_back_with_the_server_limit()
+    {
+        // A journal entry as written before RouteDefinition.MaxRequestBodySize existed.
+        const string persisted = """{"version":4,"routes":{"api":{"routeId":"api","clusterId":"backends","match":{"path":"/api/{**rest}"},"timeout":"00:00:03"}},"clusters":{"backends":{"clusterId":"backends","loadBalancingPolicy":"RoundRobin","destinations":{"one":{"address":"http://10.0.0.1/"}}}}}""";
+        var serializer = (ClusterLBSerializer)Sys.Serialization.FindSerializerFor(Table);
+
+        var table = (RoutingTable)serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(persisted), "rt");
+
+        Assert.Null(table.Routes["api"].MaxRequestBodySize);
+        Assert.Equal(TimeSpan.FromSeconds(3), table.Routes["api"].Timeout);
+        Assert.DoesNotContain("maxRequestBodySize", RoutingTableJson.Canonical(table), StringComparison.Ordinal);
     }
 }

@@ -110,4 +110,18 @@ public sealed class RoutingTableValidatorTests
             ["Routes:api:Timeout", "Clusters:backends:HttpRequest:ActivityTimeout", "Clusters:backends:HttpRequest:Version"],
             RoutingTableValidator.Validate(table).Select(e => e.Field));
     }
+
+    [Theory]
+    [InlineData(-1L, true)]
+    [InlineData(0L, true)]
+    [InlineData(1_048_576L, true)]
+    [InlineData(-2L, false)]
+    public void Route_body_size_limit_is_a_size_in_bytes_or_minus_one_for_none(long limit, bool accepted)
+    {
+        var table = RoutingTable.From([Route("api", "backends") with { MaxRequestBodySize = limit }], [Valid().Clusters["backends"]]);
+
+        var errors = RoutingTableValidator.Validate(table);
+
+        Assert.Equal(accepted ? [] : ["Routes:api:MaxRequestBodySize"], errors.Select(e => e.Field));
+    }
 }
