@@ -104,6 +104,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         proxy.UseRequestTimeouts();
         proxy.MapReverseProxy(pipeline =>
         {
+            pipeline.UseAmbiguousPathRejection();
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
             pipeline.UseConnectFailureRetry();
