@@ -130,7 +130,15 @@ public static partial class KestrelLimitsSection
             }
         }
 
-        Set(section.Path, () => property.SetValue(target, new MinDataRate(bytesPerSecond, gracePeriod)), errors);
+        try
+        {
+            property.SetValue(target, new MinDataRate(bytesPerSecond, gracePeriod));
+        }
+        catch (ArgumentException e)
+        {
+            var part = e.ParamName == "gracePeriod" ? "GracePeriod" : "BytesPerSecond";
+            errors.Add(new ValidationError($"{section.Path}:{part}", Words(e)));
+        }
     }
 
     private static bool Read<T>(IConfigurationSection part, ref T value, List<ValidationError> errors)
@@ -159,10 +167,11 @@ public static partial class KestrelLimitsSection
         }
         catch (Exception e) when (e is TargetInvocationException { InnerException: ArgumentException } or ArgumentException)
         {
-            var refused = e.InnerException as ArgumentException ?? (ArgumentException)e;
-            errors.Add(new ValidationError(path, ParameterSuffix().Replace(refused.Message, "").ReplaceLineEndings(" ").Trim()));
+            errors.Add(new ValidationError(path, Words(e.InnerException as ArgumentException ?? (ArgumentException)e)));
         }
     }
+
+    private static string Words(ArgumentException refused) => ParameterSuffix().Replace(refused.Message, "").ReplaceLineEndings(" ").Trim();
 
     private static bool TryConvert(string text, Type type, out object? value)
     {

@@ -29,6 +29,8 @@ public sealed class InvalidConfigurationTests
         { "overrides that never last", ["--ClusterLB:Affinity:OverrideTtl=00:00:00"], "ClusterLB:Affinity:OverrideTtl" },
         { "journal snapshots never taken", ["--ClusterLB:Persistence:SnapshotEvery=0"], "ClusterLB:Persistence:SnapshotEvery" },
         { "negative shard write interval", ["--ClusterLB:Affinity:ShardWriteInterval=-00:00:01"], "ClusterLB:Affinity:ShardWriteInterval" },
+        { "Kestrel limit Kestrel refuses", ["--Kestrel:Limits:MaxRequestHeaderCount=0"], "Kestrel:Limits:MaxRequestHeaderCount" },
+        { "misspelt Kestrel limit", ["--Kestrel:Limits:Http2:MaxStreamsPerConection=10"], "Kestrel:Limits:Http2:MaxStreamsPerConection" },
         { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
     };
 
