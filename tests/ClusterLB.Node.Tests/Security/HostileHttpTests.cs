@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using ClusterLB.Node.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace ClusterLB.Node.Tests.Security;
 
@@ -9,7 +10,7 @@ namespace ClusterLB.Node.Tests.Security;
 /// (400, 408, 413, 414, 431 or a closed connection) and the backend never receives a request that
 /// was hidden inside another one.
 /// </summary>
-public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture<HostileHttpFixture>
+public sealed class HostileHttpTests(HostileHttpFixture fixture, ITestOutputHelper output) : IClassFixture<HostileHttpFixture>
 {
     private RecordingBackend Backend => fixture.Backend;
 
@@ -104,6 +105,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
 
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, request);
 
+        output.WriteLine(exchange.ToString());
+
         Assert.True(exchange.ClosedByServer, $"{attempt}: {exchange}");
         Assert.False(Backend.Saw($"/{id}/smuggled"), $"{attempt}: the hidden request reached the backend ({exchange})");
         var reached = Backend.Targets.Where(t => t.Contains(id, StringComparison.Ordinal)).ToList();
@@ -132,6 +135,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
 
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, request);
 
+        output.WriteLine(exchange.ToString());
+
         Assert.True(exchange.ClosedByServer, exchange.ToString());
         if (Backend.Requests.SingleOrDefault(r => r.RawTarget.Contains(id, StringComparison.Ordinal)) is { } received)
         {
@@ -148,6 +153,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
 
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, request);
 
+        output.WriteLine(exchange.ToString());
+
         Assert.Equal((int)HttpStatusCode.RequestUriTooLong, exchange.FirstStatus);
         Assert.True(exchange.ClosedByServer);
         Assert.False(Backend.Saw(id));
@@ -160,6 +167,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
         var request = $"GET /rec/{id} HTTP/1.1\r\nHost: lb.test\r\nX-Big: {new string('b', 33 * 1024)}\r\n\r\n";
 
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, request);
+
+        output.WriteLine(exchange.ToString());
 
         Assert.Equal((int)HttpStatusCode.RequestHeaderFieldsTooLarge, exchange.FirstStatus);
         Assert.True(exchange.ClosedByServer);
@@ -174,6 +183,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
         var request = $"GET /rec/{id} HTTP/1.1\r\nHost: lb.test\r\n{headers}\r\n";
 
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, request);
+
+        output.WriteLine(exchange.ToString());
 
         Assert.Equal((int)HttpStatusCode.RequestHeaderFieldsTooLarge, exchange.FirstStatus);
         Assert.True(exchange.ClosedByServer);
@@ -199,6 +210,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
 
         var exchange = await connection.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
 
+        output.WriteLine(exchange.ToString());
+
         Assert.True(exchange.ClosedByServer, exchange.ToString());
         Assert.True(sent < request.Length, $"the server waited for all {sent} bytes ({DateTime.UtcNow - started})");
         Assert.True(exchange.FirstStatus is null or (int)HttpStatusCode.RequestTimeout, exchange.ToString());
@@ -221,6 +234,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
         }
 
         var exchange = await connection.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
+
+        output.WriteLine(exchange.ToString());
 
         Assert.True(exchange.ClosedByServer, exchange.ToString());
         Assert.True(sent < 4000, $"the server took the whole slow body");
@@ -249,6 +264,7 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
     {
         var id = Guid.NewGuid().ToString("N");
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, $"GET {path}?id={id} HTTP/1.1\r\nHost: lb.test\r\n\r\n");
+        output.WriteLine(exchange.ToString());
 
         Assert.True(exchange.FirstStatus is not null, exchange.ToString());
         var reached = Backend.Targets.Where(t => t.Contains(id, StringComparison.Ordinal)).ToList();
@@ -271,6 +287,7 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
     {
         var id = Guid.NewGuid().ToString("N");
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, $"GET /a/projects/group%2Fproject-{id} HTTP/1.1\r\nHost: lb.test\r\n\r\n");
+        output.WriteLine(exchange.ToString());
 
         Assert.Equal((int)HttpStatusCode.OK, exchange.FirstStatus);
         var target = Assert.Single(Backend.Targets, t => t.Contains(id, StringComparison.Ordinal));
@@ -305,6 +322,8 @@ public sealed class HostileHttpTests(HostileHttpFixture fixture) : IClassFixture
         var request = $"POST /small/{id} HTTP/1.1\r\nHost: lb.test\r\nTransfer-Encoding: chunked\r\n\r\n{body}";
 
         var exchange = await RawHttp1.ExchangeAsync(fixture.ProxyUrl, request);
+
+        output.WriteLine(exchange.ToString());
 
         Assert.Equal((int)HttpStatusCode.RequestEntityTooLarge, exchange.FirstStatus);
         Assert.DoesNotContain(Backend.Requests, r => r.RawTarget.Contains(id, StringComparison.Ordinal) && r.Completed);
