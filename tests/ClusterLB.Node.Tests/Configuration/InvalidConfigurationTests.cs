@@ -29,6 +29,10 @@ public sealed class InvalidConfigurationTests
         { "overrides that never last", ["--ClusterLB:Affinity:OverrideTtl=00:00:00"], "ClusterLB:Affinity:OverrideTtl" },
         { "journal snapshots never taken", ["--ClusterLB:Persistence:SnapshotEvery=0"], "ClusterLB:Persistence:SnapshotEvery" },
         { "negative shard write interval", ["--ClusterLB:Affinity:ShardWriteInterval=-00:00:01"], "ClusterLB:Affinity:ShardWriteInterval" },
+        { "admin token shorter than 32 characters", ["--ClusterLB:Admin:Tokens:ops:Token=short-secret", "--ClusterLB:Admin:Tokens:ops:Role=write"], "ClusterLB:Admin:Tokens:ops:Token" },
+        { "admin token with an unknown role", ["--ClusterLB:Admin:Tokens:ops:Token=0123456789abcdef0123456789abcdef", "--ClusterLB:Admin:Tokens:ops:Role=admin"], "ClusterLB:Admin:Tokens:ops:Role" },
+        { "admin token file that does not exist", ["--ClusterLB:Admin:Tokens:ops:TokenFile=/nonexistent/ops.token", "--ClusterLB:Admin:Tokens:ops:Role=read"], "ClusterLB:Admin:Tokens:ops:TokenFile" },
+        { "admin body cap beyond the replication frame", ["--ClusterLB:Admin:MaxRequestBodySize=100000000"], "ClusterLB:Admin:MaxRequestBodySize" },
         { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
     };
 
