@@ -92,7 +92,15 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton<HealthVerdictApplier>();
         builder.Services.AddSingleton<IHealthVerdictConsumer>(s => s.GetRequiredService<HealthVerdictApplier>());
         builder.Services.AddSingleton<IMemberReportSource, NodeReportSource>();
+        var listeners = new NodeListeners();
+        foreach (var url in options.EffectiveListeners.Select(l => l.Url).Append(options.AdminUrl))
+        {
+            listeners.Add(url);
+        }
+
+        builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton<YarpValidation>();
+        builder.Services.Configure<RouteOptions>(routing => routing.SetParameterPolicy<LinearRegexRouteConstraint>("regex"));
         builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
         builder.Services.AddRequestTimeouts();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
@@ -153,6 +161,11 @@ public sealed class ClusterLBNode : IAsyncDisposable
         });
         await _proxy.StartAsync(cancellationToken);
         await _admin.StartAsync(cancellationToken);
+        var listeners = _proxy.Services.GetRequiredService<NodeListeners>();
+        foreach (var url in ProxyUrls.Append(AdminUrl))
+        {
+            listeners.Add(url); // ports given as 0 are known now
+        }
     }
 
     /// <summary>
