@@ -146,6 +146,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
     /// <summary>Prepares the journal, then starts the proxy, the actor system and the admin listener.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        PrivateFiles.CreateDirectory(Path.GetFullPath(Configuration.Options.DataDirectory));
         _proxy.Services.GetRequiredService<RoutingTableApplier>().ApplyLastSaved();
         _proxy.Services.GetRequiredService<Journal>().Prepare();
         _proxy.Services.GetRequiredService<AdminCredentials>().EnsureToken(

@@ -1,4 +1,4 @@
-using ClusterLB.Node.Configuration;
+using ClusterLB.Cluster.Persistence;
 
 namespace ClusterLB.Node.Admin.Access;
 

@@ -1,4 +1,4 @@
-namespace ClusterLB.Node.Configuration;
+namespace ClusterLB.Cluster.Persistence;
 
 /// <summary>
 /// Files and directories of the node that hold configuration or secrets (the routing table, the
@@ -39,10 +39,10 @@ public static class PrivateFiles
         RestrictToOwner(path); // an existing file keeps its mode on open: narrow it
     }
 
-    /// <summary>Sets <paramref name="path"/> to mode 600 on Unix.</summary>
+    /// <summary>Sets <paramref name="path"/> to mode 600 on Unix, if it exists.</summary>
     public static void RestrictToOwner(string path)
     {
-        if (!OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows() && File.Exists(path))
         {
             File.SetUnixFileMode(path, OwnerOnlyFile);
         }
