@@ -70,6 +70,15 @@ trap finish EXIT
 trap 'echo "run.sh: interrupted; cleaning up" >&2; exit 130' INT TERM
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 CLUSTERLB_ROOT="$root"
+# The admin token the runner presents: a fresh one for local clusters (cluster.sh gives it to the
+# nodes), the operator token of the compose cluster's env file otherwise.
+if [ "$mode" = --local ]; then
+  CLUSTERLB_ADMIN_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '=\n' | tr '+/' '-_')
+else
+  CLUSTERLB_ADMIN_TOKEN=$(sed -n 's/^ClusterLB__Admin__Tokens__operator__Token=//p' "$root/deploy/docker/cluster.env" 2>/dev/null)
+  [ -n "$CLUSTERLB_ADMIN_TOKEN" ] || die "no operator token in deploy/docker/cluster.env (run deploy/docker/local-images.sh --secrets)"
+fi
+export CLUSTERLB_ADMIN_TOKEN
 chaos_dll="$root/src/ClusterLB.Chaos/bin/Release/net10.0/ClusterLB.Chaos.dll"
 node_dll="$root/src/ClusterLB.Node/bin/Release/net10.0/ClusterLB.Node.dll"
 if [ ! -f "$chaos_dll" ] || [ ! -f "$node_dll" ]; then

@@ -16,6 +16,8 @@
 # Environment variables ClusterLB__* given to `up` (e.g. ClusterLB__Health__Fall=3, a PostgreSQL journal)
 # reach every node, also those started later with `start`.
 # Like a process supervisor, the script restarts a node that exits with code 4 (removed by the cluster).
+# The admin API takes the write token in $run/admin.token (mode 600), made at `up` from $CLUSTERLB_ADMIN_TOKEN
+# or at random:  curl -H "Authorization: Bearer $(cat run/local-cluster/admin.token)" 127.0.0.1:9091/admin/status
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,6 +64,8 @@ start_node() {
         --ClusterLB:Listeners:0:Url="http://127.0.0.1:$((8080 + i))" \
         --ClusterLB:AdminUrl="http://127.0.0.1:$((9090 + i))" \
         --ClusterLB:Cluster:Port=$((4050 + i)) \
+        --ClusterLB:Admin:Tokens:operator:TokenFile="$run/admin.token" \
+        --ClusterLB:Admin:Tokens:operator:Role=write \
         $(seeds) >>"$run/node-$i.log" 2>&1 &
       echo $! >"$run/node-$i.pid"
       wait $! && code=0 || code=$?
@@ -81,6 +85,20 @@ heal_all() {
     eval "iptables -D $rule" || true
   done || true
 }
+
+# The operator's write token: $CLUSTERLB_ADMIN_TOKEN when given, else 256 random bits; kept across `up`.
+make_token() {
+  local file="$run/admin.token"
+  if [ -n "${CLUSTERLB_ADMIN_TOKEN:-}" ]; then
+    [ ${#CLUSTERLB_ADMIN_TOKEN} -ge 32 ] || die "CLUSTERLB_ADMIN_TOKEN must have at least 32 characters"
+    (umask 077; printf '%s\n' "$CLUSTERLB_ADMIN_TOKEN" >"$file")
+  elif [ ! -s "$file" ]; then
+    (umask 077; head -c 32 /dev/urandom | base64 | tr -d '=\n' | tr '+/' '-_' >"$file"; echo >>"$file")
+  fi
+  echo "admin token: $file"
+}
+
+admin_curl() { curl -s -H "Authorization: Bearer $(tr -d '\n' <"$run/admin.token")" "$@"; }
 
 start_backend() {
   local j=$1
@@ -110,6 +128,7 @@ case "$cmd" in
     cp "$here/cluster.json" "$run/appsettings.json"
     for v in $(compgen -e | grep '^ClusterLB__' || true); do printf 'export %s=%q\n' "$v" "${!v}"; done >"$run/node.env"
     echo "$n" >"$run/size"
+    make_token
     for j in 1 2 3; do start_backend "$j"; done
     for i in $(seq 1 "$n"); do start_node "$i"; done
     echo "run directory: $run  (try: curl -s localhost:8081/ ; cluster.sh status)"
@@ -119,7 +138,7 @@ case "$cmd" in
     for i in $(seq 1 "$(cat "$run/size")"); do
       if alive "$run/node-$i.pid"; then
         ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((9090 + i))/healthz/ready" || true)
-        st=$(curl -s "http://127.0.0.1:$((9090 + i))/admin/status" | tr -d '\n' | sed -E 's/.*"memberStatus":"([A-Za-z]+)".*"routingTable":\{"version":([0-9]+).*/\1 v\2/' || true)
+        st=$(admin_curl "http://127.0.0.1:$((9090 + i))/admin/status" | tr -d '\n' | sed -E 's/.*"memberStatus":"([A-Za-z]+)".*"routingTable":\{"version":([0-9]+).*/\1 v\2/' || true)
         echo "node $i  pid $(cat "$run/node-$i.pid")  ready=$ready  $st"
       else
         echo "node $i  down"

@@ -7,10 +7,20 @@ namespace ClusterLB.Chaos.Targets;
 /// <summary>What a runner reads of a node through its admin listener.</summary>
 public sealed record NodeView(bool Ready, string? MemberStatus, bool HostsWriter, long? TableVersion, long VerdictVersion);
 
-/// <summary>The admin API as the runner uses it: readiness, status, the routing table, route changes.</summary>
+/// <summary>
+/// The admin API as the runner uses it: readiness, status, the routing table, route changes. It
+/// presents the write token in <see cref="TokenVariable"/> (deploy/chaos/run.sh sets it).
+/// </summary>
 public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
 {
-    private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1) }) { Timeout = TimeSpan.FromSeconds(3) };
+    /// <summary>The environment variable holding the admin token.</summary>
+    public const string TokenVariable = "CLUSTERLB_ADMIN_TOKEN";
+
+    private readonly HttpClient _http = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1) })
+    {
+        Timeout = TimeSpan.FromSeconds(3),
+        DefaultRequestHeaders = { Authorization = new("Bearer", Environment.GetEnvironmentVariable(TokenVariable) ?? "") },
+    };
 
     public async Task<NodeView?> ViewAsync(int i)
     {

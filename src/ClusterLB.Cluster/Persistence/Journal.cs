@@ -62,15 +62,24 @@ public sealed record Journal(string ConnectionString, string ProviderName, strin
         }
 
         var builder = new SqliteConnectionStringBuilder(ConnectionString);
-        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { } directory)
+        var file = Path.GetFullPath(builder.DataSource);
+        if (Path.GetDirectoryName(file) is { } directory)
         {
-            Directory.CreateDirectory(directory);
+            PrivateFiles.CreateDirectory(directory);
         }
 
-        using var connection = new SqliteConnection(ConnectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;";
-        command.ExecuteNonQuery();
+        using (var connection = new SqliteConnection(ConnectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            command.ExecuteNonQuery();
+        }
+
+        // The journal holds the routing table: readable by the node's user only, like its other files.
+        foreach (var part in new[] { file, file + "-wal", file + "-shm" })
+        {
+            PrivateFiles.RestrictToOwner(part);
+        }
     }
 }

@@ -121,6 +121,11 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
     private bool Change(IRoutingTableCommand command)
     {
         var (change, rejection) = RoutingTableDecisions.Decide(_table, command, _time.GetUtcNow(), _validator);
+        if (rejection is null && TooLargeToReplicate(_table.Apply(change!)) is { } tooLarge)
+        {
+            rejection = tooLarge;
+        }
+
         if (rejection is not null)
         {
             _log.Warning("Refused routing-table change {0}: {1}", command.GetType().Name, string.Join("; ", rejection.Errors));
@@ -145,6 +150,25 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
         });
         return true;
     }
+
+    /// <summary>
+    /// A table every node must receive in one remoting frame: one that would not fit is refused rather
+    /// than acknowledged here and dropped by the other nodes. Half the frame is left for the rest of a
+    /// gossip message.
+    /// </summary>
+    private RoutingTableChangeRejected? TooLargeToReplicate(RoutingTable table)
+    {
+        var limit = ReplicationLimit(Context.System);
+        var size = Context.System.Serialization.FindSerializerFor(table).ToBinary(table).Length;
+        return size <= limit
+            ? null
+            : new RoutingTableChangeRejected(RejectionReason.Invalid, [new ValidationError(
+                "table", $"the routing table would be {size} bytes compressed; at most {limit} bytes replicate to every node (half of akka.remote.dot-netty.tcp.maximum-frame-size). Nothing was changed")]);
+    }
+
+    /// <summary>The largest compressed routing table that replicates: half the remoting frame.</summary>
+    public static long ReplicationLimit(ActorSystem system) =>
+        system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", 128_000) / 2 ?? 64_000;
 
     private static void Answer(IActorRef replyTo, object answer)
     {

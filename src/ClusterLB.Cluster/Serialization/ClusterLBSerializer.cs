@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.IO.Compression;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using Akka.Actor;
@@ -48,6 +49,16 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
     private static readonly FrozenDictionary<Type, string> ManifestsByType =
         TypesByManifest.ToFrozenDictionary(pair => pair.Value, pair => pair.Key);
 
+    /// <summary>
+    /// The whole routing table is written gzip-compressed under its own manifest, so that a table of
+    /// tens of thousands of destinations fits one remoting frame. The plain "rt" manifest still reads
+    /// (snapshots written before).
+    /// </summary>
+    private const string CompressedTableManifest = "rt-gz";
+
+    /// <summary>A compressed table may not inflate beyond this: far above any table that fits a frame.</summary>
+    private const int MaxInflatedTableBytes = 256 * 1024 * 1024;
+
     /// <summary>Creates the serializer; Akka calls this with the actor system.</summary>
     public ClusterLBSerializer(ExtendedActorSystem system) : base(system)
     {
@@ -62,17 +73,53 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
 
     /// <inheritdoc />
     public override string Manifest(object o) =>
-        ManifestsByType.TryGetValue(o.GetType(), out var manifest)
+        o is RoutingTable ? CompressedTableManifest
+        : ManifestsByType.TryGetValue(o.GetType(), out var manifest)
             ? manifest
             : throw new SerializationException($"ClusterLBSerializer has no manifest for {o.GetType().FullName}; add it to TypesByManifest.");
 
     /// <inheritdoc />
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), RoutingTableJson.Options);
+    public override byte[] ToBinary(object obj)
+    {
+        if (obj is not RoutingTable table)
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), RoutingTableJson.Options);
+        }
+
+        using var compressed = new MemoryStream();
+        using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest))
+        {
+            JsonSerializer.Serialize(gzip, table, RoutingTableJson.Options);
+        }
+
+        return compressed.ToArray();
+    }
 
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest) =>
-        TypesByManifest.TryGetValue(manifest, out var type)
+        manifest == CompressedTableManifest ? Inflate(bytes)
+        : TypesByManifest.TryGetValue(manifest, out var type)
             ? JsonSerializer.Deserialize(bytes, type, RoutingTableJson.Options)
               ?? throw new SerializationException($"Manifest '{manifest}' read back as null.")
             : throw new SerializationException($"Unknown ClusterLB manifest '{manifest}'.");
+
+    private static RoutingTable Inflate(byte[] bytes)
+    {
+        using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+        using var inflated = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = gzip.Read(buffer)) > 0)
+        {
+            if (inflated.Length + read > MaxInflatedTableBytes)
+            {
+                throw new SerializationException($"A compressed routing table inflates beyond {MaxInflatedTableBytes} bytes; refused.");
+            }
+
+            inflated.Write(buffer, 0, read);
+        }
+
+        return JsonSerializer.Deserialize<RoutingTable>(inflated.GetBuffer().AsSpan(0, (int)inflated.Length), RoutingTableJson.Options)
+            ?? throw new SerializationException("A compressed routing table read back as null.");
+    }
 }

@@ -26,6 +26,15 @@ public static class RoutingTableValidator
         var errors = new List<ValidationError>();
         AddDuplicateIds(errors, "Routes", table.Routes.Keys);
         AddDuplicateIds(errors, "Clusters", table.Clusters.Keys);
+        if (table.Routes.Count > RoutingTableLimits.MaxRoutes)
+        {
+            errors.Add(new("Routes", $"{table.Routes.Count} routes; at most {RoutingTableLimits.MaxRoutes}"));
+        }
+
+        if (table.Clusters.Count > RoutingTableLimits.MaxClusters)
+        {
+            errors.Add(new("Clusters", $"{table.Clusters.Count} clusters; at most {RoutingTableLimits.MaxClusters}"));
+        }
 
         foreach (var (id, route) in table.Routes)
         {
@@ -46,6 +55,10 @@ public static class RoutingTableValidator
         {
             errors.Add(new(at, "route id is empty"));
         }
+        else
+        {
+            RequireId(errors, at, "route id", route.RouteId);
+        }
 
         if (string.IsNullOrWhiteSpace(route.ClusterId))
         {
@@ -65,7 +78,23 @@ public static class RoutingTableValidator
             errors.Add(new($"{at}:Match:Path", $"'{path}' must start with '/'"));
         }
 
-        RequirePositive(errors, $"{at}:Timeout", route.Timeout);
+        RequireDuration(errors, $"{at}:Timeout", route.Timeout, RoutingTableLimits.MaxRequestTimeout);
+        RequireCount(errors, $"{at}:Match:Hosts", route.Match.Hosts?.Count, RoutingTableLimits.MaxMatchEntries);
+        RequireCount(errors, $"{at}:Match:Methods", route.Match.Methods?.Count, RoutingTableLimits.MaxMatchEntries);
+        RequireCount(errors, $"{at}:Match:Headers", route.Match.Headers?.Count, RoutingTableLimits.MaxMatchEntries);
+        RequireCount(errors, $"{at}:Match:QueryParameters", route.Match.QueryParameters?.Count, RoutingTableLimits.MaxMatchEntries);
+        RequireLength(errors, $"{at}:Match:Path", route.Match.Path, RoutingTableLimits.MaxValueLength);
+        RequireMetadata(errors, $"{at}:Metadata", route.Metadata);
+        if (route.Transforms is { } transforms)
+        {
+            RequireCount(errors, $"{at}:Transforms", transforms.Count, RoutingTableLimits.MaxTransforms);
+            for (var i = 0; i < Math.Min(transforms.Count, RoutingTableLimits.MaxTransforms); i++)
+            {
+                RequireCount(errors, $"{at}:Transforms:{i}", transforms[i].Count, RoutingTableLimits.MaxTransformKeys);
+                RequireEntries(errors, $"{at}:Transforms:{i}", transforms[i]);
+            }
+        }
+
         if (route.MaxRequestBodySize is < -1)
         {
             errors.Add(new($"{at}:MaxRequestBodySize", $"must be a size in bytes, or -1 for no limit, got {route.MaxRequestBodySize}"));
@@ -78,6 +107,12 @@ public static class RoutingTableValidator
         {
             errors.Add(new(at, "cluster id is empty"));
         }
+        else
+        {
+            RequireId(errors, at, "cluster id", cluster.ClusterId);
+        }
+
+        RequireMetadata(errors, $"{at}:Metadata", cluster.Metadata);
 
         RequireKnown(errors, $"{at}:LoadBalancingPolicy", cluster.LoadBalancingPolicy, policies.LoadBalancing);
 
@@ -102,8 +137,8 @@ public static class RoutingTableValidator
             if (health.Active is { } active)
             {
                 RequireKnown(errors, $"{at}:HealthCheck:Active:Policy", active.Policy, policies.ActiveHealth);
-                RequirePositive(errors, $"{at}:HealthCheck:Active:Interval", active.Interval);
-                RequirePositive(errors, $"{at}:HealthCheck:Active:Timeout", active.Timeout);
+                RequireDuration(errors, $"{at}:HealthCheck:Active:Interval", active.Interval, RoutingTableLimits.MaxProbeInterval, RoutingTableLimits.MinProbeInterval);
+                RequireDuration(errors, $"{at}:HealthCheck:Active:Timeout", active.Timeout, RoutingTableLimits.MaxProbeTimeout);
                 if (active.Path is { Length: > 0 } probePath && !probePath.StartsWith('/'))
                 {
                     errors.Add(new($"{at}:HealthCheck:Active:Path", $"'{probePath}' must start with '/'"));
@@ -113,13 +148,13 @@ public static class RoutingTableValidator
             if (health.Passive is { } passive)
             {
                 RequireKnown(errors, $"{at}:HealthCheck:Passive:Policy", passive.Policy, policies.PassiveHealth);
-                RequirePositive(errors, $"{at}:HealthCheck:Passive:ReactivationPeriod", passive.ReactivationPeriod);
+                RequireDuration(errors, $"{at}:HealthCheck:Passive:ReactivationPeriod", passive.ReactivationPeriod, RoutingTableLimits.MaxReactivationPeriod);
             }
         }
 
         if (cluster.HttpRequest is { } request)
         {
-            RequirePositive(errors, $"{at}:HttpRequest:ActivityTimeout", request.ActivityTimeout);
+            RequireDuration(errors, $"{at}:HttpRequest:ActivityTimeout", request.ActivityTimeout, RoutingTableLimits.MaxRequestTimeout);
             if (request.Version is { } version && !HttpVersions.Contains(version))
             {
                 errors.Add(new($"{at}:HttpRequest:Version", $"'{version}' is not an HTTP version (1.0, 1.1, 2, 3)"));
@@ -132,9 +167,13 @@ public static class RoutingTableValidator
         }
 
         AddDuplicateIds(errors, $"{at}:Destinations", cluster.Destinations.Keys);
+        RequireCount(errors, $"{at}:Destinations", cluster.Destinations.Count, RoutingTableLimits.MaxDestinationsPerCluster);
         foreach (var (id, destination) in cluster.Destinations)
         {
             var destinationAt = $"{at}:Destinations:{id}";
+            RequireId(errors, destinationAt, "destination id", id);
+            RequireMetadata(errors, $"{destinationAt}:Metadata", destination.Metadata);
+            RequireLength(errors, $"{destinationAt}:Host", destination.Host, RoutingTableLimits.MaxValueLength);
             RequireHttpUrl(errors, $"{destinationAt}:Address", destination.Address, required: true);
             RequireHttpUrl(errors, $"{destinationAt}:Health", destination.Health, required: false);
         }
@@ -157,11 +196,84 @@ public static class RoutingTableValidator
         }
     }
 
-    private static void RequirePositive(List<ValidationError> errors, string field, TimeSpan? value)
+    private static void RequireDuration(List<ValidationError> errors, string field, TimeSpan? value, TimeSpan max, TimeSpan? min = null)
     {
-        if (value is { } span && span <= TimeSpan.Zero)
+        if (value is not { } span)
+        {
+            return;
+        }
+
+        if (span <= TimeSpan.Zero)
         {
             errors.Add(new(field, $"must be greater than zero, was {span}"));
+        }
+        else if (span < min)
+        {
+            errors.Add(new(field, $"must be at least {min}, was {span}"));
+        }
+        else if (span > max)
+        {
+            errors.Add(new(field, $"must be at most {max}, was {span}"));
+        }
+    }
+
+    private static void RequireId(List<ValidationError> errors, string at, string what, string id)
+    {
+        if (id.Length > RoutingTableLimits.MaxIdLength)
+        {
+            errors.Add(new(at, $"the {what} has {id.Length} characters; at most {RoutingTableLimits.MaxIdLength}"));
+        }
+        else if (id.Any(c => c is '/' or '\\' || char.IsControl(c)))
+        {
+            errors.Add(new(at, $"the {what} must not contain '/', '\\' or control characters"));
+        }
+        else if (id.Any(char.IsSurrogate) && !IsWellFormed(id))
+        {
+            errors.Add(new(at, $"the {what} is not well-formed Unicode"));
+        }
+    }
+
+    private static bool IsWellFormed(string text) => System.Text.Unicode.Utf8.FromUtf16(text, new byte[text.Length * 3], out _, out _, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done;
+
+    private static void RequireCount(List<ValidationError> errors, string field, int? count, int max)
+    {
+        if (count > max)
+        {
+            errors.Add(new(field, $"{count} entries; at most {max}"));
+        }
+    }
+
+    private static void RequireLength(List<ValidationError> errors, string field, string? value, int max)
+    {
+        if (value?.Length > max)
+        {
+            errors.Add(new(field, $"{value.Length} characters; at most {max}"));
+        }
+    }
+
+    private static void RequireMetadata(List<ValidationError> errors, string at, IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (metadata is null)
+        {
+            return;
+        }
+
+        RequireCount(errors, at, metadata.Count, RoutingTableLimits.MaxMetadataEntries);
+        RequireEntries(errors, at, metadata);
+    }
+
+    private static void RequireEntries(List<ValidationError> errors, string at, IReadOnlyDictionary<string, string> entries)
+    {
+        foreach (var (key, value) in entries.Take(RoutingTableLimits.MaxMetadataEntries))
+        {
+            if (key.Length > RoutingTableLimits.MaxKeyLength)
+            {
+                errors.Add(new(at, $"a key has {key.Length} characters; at most {RoutingTableLimits.MaxKeyLength}"));
+            }
+            else
+            {
+                RequireLength(errors, $"{at}:{key}", value, RoutingTableLimits.MaxValueLength);
+            }
         }
     }
 

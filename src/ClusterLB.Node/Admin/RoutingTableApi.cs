@@ -22,6 +22,7 @@ public static class RoutingTableApi
     private static readonly JsonSerializerOptions StrictJson = new(RoutingTableJson.Options)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        MaxDepth = 16, // the deepest admin document (a cluster's health check) is 5 levels
     };
 
     /// <summary>Maps the routing-table endpoints.</summary>
@@ -65,6 +66,10 @@ public static class RoutingTableApi
         catch (JsonException e)
         {
             return Rejected(StatusCodes.Status400BadRequest, [new ValidationError(e.Path is { Length: > 0 } path ? path : "body", FirstSentence(e.Message))]);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Rejected(StatusCodes.Status413PayloadTooLarge, [new ValidationError("body", e.Message)]);
         }
 
         return body is null

@@ -1,4 +1,5 @@
 using ClusterLB.Core.Routing;
+using ClusterLB.Node.Admin.Access;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -8,6 +9,9 @@ namespace ClusterLB.Node.Configuration;
 /// </summary>
 public sealed record NodeConfiguration(NodeOptions Options, RoutingTable ConfiguredTable, IReadOnlyList<ValidationError> Errors)
 {
+    /// <summary>The configured admin tokens; none means the node generates one at start.</summary>
+    public IReadOnlyList<AdminToken> AdminTokens { get; init; } = [];
+
     /// <summary>Reads and checks the <c>ClusterLB</c> and <c>ReverseProxy</c> sections.</summary>
     public static NodeConfiguration Read(IConfiguration configuration)
     {
@@ -24,6 +28,7 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
 
         ValidateOptions(options, errors);
         errors.AddRange(KestrelLimitsSection.Check(configuration));
+        var adminTokens = AdminToken.ReadConfigured(options.Admin, errors);
 
         var proxyErrors = new List<ValidationError>();
         var table = ReverseProxySection.Read(configuration, proxyErrors);
@@ -33,8 +38,11 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
             errors.AddRange(RoutingTableValidator.Validate(table).Select(e => e with { Field = $"{ReverseProxySection.Name}:{e.Field}" }));
         }
 
-        return new NodeConfiguration(options, table, errors);
+        return new NodeConfiguration(options, table, errors) { AdminTokens = adminTokens };
     }
+
+    /// <summary>An admin body may not come near the replication frame (4 MB), which also carries the rest of the table.</summary>
+    private const long MaxAdminBodySize = 2 * 1024 * 1024;
 
     private static void ValidateOptions(NodeOptions options, List<ValidationError> errors)
     {
@@ -55,6 +63,11 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         if (!ListenUrl.TryParse(options.AdminUrl, out _, out var adminError))
         {
             errors.Add(new ValidationError("ClusterLB:AdminUrl", adminError));
+        }
+
+        if (options.Admin.MaxRequestBodySize is < 1024 or > MaxAdminBodySize)
+        {
+            errors.Add(new ValidationError("ClusterLB:Admin:MaxRequestBodySize", $"must be between 1024 and {MaxAdminBodySize} bytes, got {options.Admin.MaxRequestBodySize}"));
         }
 
         if (string.IsNullOrWhiteSpace(options.DataDirectory))

@@ -1,6 +1,7 @@
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Hosting;
+using ClusterLB.Node.Admin.Access;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -21,6 +22,9 @@ public sealed class NodeOptions
 
     /// <summary>The admin listener: health, status and the admin API.</summary>
     public string AdminUrl { get; set; } = "http://localhost:9090";
+
+    /// <summary>Admin API tokens, allowed host names and request limits.</summary>
+    public AdminOptions Admin { get; set; } = new();
 
     /// <summary>Replace a persisted routing table that differs from the <c>ReverseProxy</c> section at start.</summary>
     public bool ImportReverseProxyOnStart { get; set; }

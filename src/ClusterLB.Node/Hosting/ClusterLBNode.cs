@@ -10,6 +10,7 @@ using ClusterLB.Cluster.Persistence;
 using ClusterLB.Cluster.Routing;
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Admin;
+using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Demo;
 using ClusterLB.Node.Proxy;
@@ -46,6 +47,9 @@ public sealed class ClusterLBNode : IAsyncDisposable
     /// <summary>URLs the proxy listens on, once started.</summary>
     public IReadOnlyList<string> ProxyUrls => Addresses(_proxy);
 
+    /// <summary>The file holding the generated admin token; null when tokens are configured.</summary>
+    public string? GeneratedAdminTokenFile => _proxy.Services.GetRequiredService<AdminCredentials>().GeneratedTokenFile;
+
     /// <summary>URL of the admin listener, once started.</summary>
     public string AdminUrl => Addresses(_admin)[0];
 
@@ -76,6 +80,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Health);
         builder.Services.AddSingleton(options.Affinity);
+        builder.Services.AddSingleton(new AdminCredentials(configuration.AdminTokens, dataDirectory));
         builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(LastTableFile.For(dataDirectory, options.EffectiveNodeName));
         builder.Services.AddSingleton(TimeProvider.System);
@@ -88,7 +93,15 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton<HealthVerdictApplier>();
         builder.Services.AddSingleton<IHealthVerdictConsumer>(s => s.GetRequiredService<HealthVerdictApplier>());
         builder.Services.AddSingleton<IMemberReportSource, NodeReportSource>();
+        var listeners = new NodeListeners();
+        foreach (var url in options.EffectiveListeners.Select(l => l.Url).Append(options.AdminUrl))
+        {
+            listeners.Add(url);
+        }
+
+        builder.Services.AddSingleton(listeners);
         builder.Services.AddSingleton<YarpValidation>();
+        builder.Services.Configure<RouteOptions>(routing => routing.SetParameterPolicy<LinearRegexRouteConstraint>("regex"));
         builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
         builder.Services.AddRequestTimeouts();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
@@ -116,6 +129,13 @@ public sealed class ClusterLBNode : IAsyncDisposable
         adminBuilder.Logging.ClearProviders();
         adminBuilder.WebHost.ConfigureKestrel(kestrel => Bind(kestrel, options.AdminUrl, HttpProtocols.Http1AndHttp2));
         var admin = adminBuilder.Build();
+        ListenUrl.TryParse(options.AdminUrl, out var adminListen, out _);
+        var guard = new AdminGuard(
+            proxy.Services.GetRequiredService<AdminCredentials>(),
+            options.Admin,
+            AdminGuard.HostNames(options.Admin, adminListen!.Host, [options.NodeName, options.Cluster.Hostname, options.Cluster.PublicHostname]),
+            proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger<AdminGuard>());
+        admin.Use(guard.InvokeAsync);
         AdminApi.Map(admin, proxy.Services);
 
         return new ClusterLBNode(proxy, admin, configuration);
@@ -128,8 +148,11 @@ public sealed class ClusterLBNode : IAsyncDisposable
     /// <summary>Prepares the journal, then starts the proxy, the actor system and the admin listener.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        PrivateFiles.CreateDirectory(Path.GetFullPath(Configuration.Options.DataDirectory));
         _proxy.Services.GetRequiredService<RoutingTableApplier>().ApplyLastSaved();
         _proxy.Services.GetRequiredService<Journal>().Prepare();
+        _proxy.Services.GetRequiredService<AdminCredentials>().EnsureToken(
+            _proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger<AdminCredentials>());
         var lifetime = _proxy.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStopping.Register(() =>
         {
@@ -141,6 +164,11 @@ public sealed class ClusterLBNode : IAsyncDisposable
         });
         await _proxy.StartAsync(cancellationToken);
         await _admin.StartAsync(cancellationToken);
+        var listeners = _proxy.Services.GetRequiredService<NodeListeners>();
+        foreach (var url in ProxyUrls.Append(AdminUrl))
+        {
+            listeners.Add(url); // ports given as 0 are known now
+        }
     }
 
     /// <summary>

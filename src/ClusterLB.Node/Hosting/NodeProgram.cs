@@ -81,14 +81,18 @@ public static class NodeProgram
     private static void PrintWelcome(ClusterLBNode node)
     {
         var proxy = node.ProxyUrls.FirstOrDefault() ?? "";
+        var token = node.GeneratedAdminTokenFile is { } file
+            ? $"the admin token is in {file} (readable only by this user)"
+            : "admin tokens come from ClusterLB:Admin:Tokens";
+        var bearer = node.GeneratedAdminTokenFile is { } path ? $"$(cat {path})" : "$TOKEN";
         Console.WriteLine($"""
 
             ClusterLB node '{node.Configuration.Options.EffectiveNodeName}' is up.
               proxy:  {string.Join(", ", node.ProxyUrls)}
-              admin:  {node.AdminUrl}
+              admin:  {node.AdminUrl}; {token}
             Try:
               curl {proxy}/                      # answered by a backend, which says its name
-              curl {node.AdminUrl}/admin/status  # node, cluster role, routing-table version
+              curl -H "Authorization: Bearer {bearer}" {node.AdminUrl}/admin/status
               curl {node.AdminUrl}/healthz/ready
             More in docs/tour.md. Ctrl+C stops the node.
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ClusterLB.Cluster.Persistence;
 using ClusterLB.Core.Routing;
 
 namespace ClusterLB.Node.Routing;
@@ -19,9 +20,9 @@ public sealed class LastTableFile(string path)
     /// <summary>Writes <paramref name="table"/> atomically (a crash leaves the old file or the new one).</summary>
     public void Save(RoutingTable table)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        PrivateFiles.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var temporary = Path + ".tmp";
-        File.WriteAllText(temporary, RoutingTableJson.Canonical(table));
+        PrivateFiles.WriteAllText(temporary, RoutingTableJson.Canonical(table));
         File.Move(temporary, Path, overwrite: true);
     }
 

@@ -31,6 +31,11 @@ public sealed class InvalidConfigurationTests
         { "negative shard write interval", ["--ClusterLB:Affinity:ShardWriteInterval=-00:00:01"], "ClusterLB:Affinity:ShardWriteInterval" },
         { "Kestrel limit Kestrel refuses", ["--Kestrel:Limits:MaxRequestHeaderCount=0"], "Kestrel:Limits:MaxRequestHeaderCount" },
         { "misspelt Kestrel limit", ["--Kestrel:Limits:Http2:MaxStreamsPerConection=10"], "Kestrel:Limits:Http2:MaxStreamsPerConection" },
+        { "admin token shorter than 32 characters", ["--ClusterLB:Admin:Tokens:ops:Token=short-secret", "--ClusterLB:Admin:Tokens:ops:Role=write"], "ClusterLB:Admin:Tokens:ops:Token" },
+        { "admin token with an unknown role", ["--ClusterLB:Admin:Tokens:ops:Token=0123456789abcdef0123456789abcdef", "--ClusterLB:Admin:Tokens:ops:Role=admin"], "ClusterLB:Admin:Tokens:ops:Role" },
+        { "admin token file that does not exist", ["--ClusterLB:Admin:Tokens:ops:TokenFile=/nonexistent/ops.token", "--ClusterLB:Admin:Tokens:ops:Role=read"], "ClusterLB:Admin:Tokens:ops:TokenFile" },
+        { "admin body cap beyond the replication frame", ["--ClusterLB:Admin:MaxRequestBodySize=100000000"], "ClusterLB:Admin:MaxRequestBodySize" },
+        { "probe interval that overflows a timer", ["--ReverseProxy:Clusters:backends:HealthCheck:Active:Interval=10000000.00:00:00"], "ReverseProxy:Clusters:backends:HealthCheck:Active:Interval" },
         { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
     };
 

@@ -37,6 +37,14 @@ public sealed class EmbeddedDefaultTests
         Assert.Equal(["backend-1", "backend-2", "backend-3"], answeredBy.Order());
         Assert.Contains("curl http://localhost:8080/", node.Stdout);
 
+        // Secure by default: the admin API needs the token the node generated, which it names but never prints.
+        var token = (await File.ReadAllTextAsync(Path.Combine(workingDirectory, "data", "admin.token"))).Trim();
+        Assert.Contains(Path.Combine(workingDirectory, "data", "admin.token"), node.Stdout);
+        Assert.DoesNotContain(token, node.Stdout + node.Stderr);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.GetAsync("/admin/status")).StatusCode);
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/status")).StatusCode);
+
         node.Terminate();
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
     }

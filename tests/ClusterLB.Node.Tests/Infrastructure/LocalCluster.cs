@@ -21,7 +21,13 @@ public sealed class LocalCluster : IDisposable
 
     public static HttpClient Proxy(int node) => new() { BaseAddress = new Uri($"http://127.0.0.1:{8080 + node}"), Timeout = TimeSpan.FromSeconds(5) };
 
-    public static HttpClient Admin(int node) => new() { BaseAddress = new Uri($"http://127.0.0.1:{9090 + node}"), Timeout = TimeSpan.FromSeconds(5) };
+    /// <summary>An admin client of node <paramref name="node"/> with the cluster's write token (cluster.sh takes it from CLUSTERLB_ADMIN_TOKEN).</summary>
+    public static HttpClient Admin(int node) => new()
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{9090 + node}"),
+        Timeout = TimeSpan.FromSeconds(5),
+        DefaultRequestHeaders = { Authorization = new("Bearer", TestNode.WriteToken) },
+    };
 
     public string Run(params string[] args)
     {
@@ -33,6 +39,7 @@ public sealed class LocalCluster : IDisposable
         }
 
         info.Environment["CLUSTERLB_RUN_DIR"] = RunDirectory;
+        info.Environment["CLUSTERLB_ADMIN_TOKEN"] = TestNode.WriteToken;
         // Run the build this test runs in (bin/Release in CI, bin/Debug from an IDE).
         info.Environment["CLUSTERLB_CONFIGURATION"] = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
         using var process = Process.Start(info)!;

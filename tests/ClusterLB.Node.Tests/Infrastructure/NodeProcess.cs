@@ -30,7 +30,7 @@ public sealed class NodeProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts ClusterLB.Node.dll with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
-    public static NodeProcess Start(string workingDirectory, IEnumerable<string> args, string environment = "Production")
+    public static NodeProcess Start(string workingDirectory, IEnumerable<string> args, string environment = "Production", IDictionary<string, string>? variables = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -47,6 +47,11 @@ public sealed class NodeProcess : IDisposable
 
         info.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         info.Environment["DOTNET_ENVIRONMENT"] = environment;
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         return new NodeProcess(Process.Start(info) ?? throw new InvalidOperationException("could not start the node process"));
     }
 

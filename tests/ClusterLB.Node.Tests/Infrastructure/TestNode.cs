@@ -16,8 +16,14 @@ public sealed class TestNode : IAsyncDisposable
         Node = node;
         DataDirectory = dataDirectory;
         Proxy = new HttpClient { BaseAddress = new Uri(node.ProxyUrls[0]), Timeout = TimeSpan.FromSeconds(60) };
-        Admin = new HttpClient { BaseAddress = new Uri(node.AdminUrl), Timeout = TimeSpan.FromSeconds(10) };
+        Admin = AdminClient(WriteToken);
     }
+
+    /// <summary>The write token every test node accepts (configured, as an operator would).</summary>
+    public const string WriteToken = "test-write-token-0123456789abcdef0123456789";
+
+    /// <summary>The read-only token every test node accepts.</summary>
+    public const string ReadToken = "test-read-token-0123456789abcdef01234567890";
 
     public ClusterLBNode Node { get; }
 
@@ -25,14 +31,31 @@ public sealed class TestNode : IAsyncDisposable
 
     public HttpClient Proxy { get; }
 
+    /// <summary>An admin client carrying the write token.</summary>
     public HttpClient Admin { get; }
 
-    /// <summary>Starts a node with <paramref name="settings"/> over test defaults, and waits until it is ready.</summary>
+    /// <summary>A new admin client carrying <paramref name="token"/>, or no token when null.</summary>
+    public HttpClient AdminClient(string? token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Node.AdminUrl), Timeout = TimeSpan.FromSeconds(10) };
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// Starts a node with <paramref name="settings"/> over test defaults, and waits until it is ready.
+    /// Unless <paramref name="configureTestTokens"/> is false, it accepts <see cref="WriteToken"/> and <see cref="ReadToken"/>.
+    /// </summary>
     public static async Task<TestNode> StartAsync(
         IDictionary<string, string?> settings,
         string? dataDirectory = null,
         CapturedLogs? logs = null,
-        bool waitUntilReady = true)
+        bool waitUntilReady = true,
+        bool configureTestTokens = true)
     {
         dataDirectory ??= TempDirectory.Create("clusterlb-node");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -41,6 +64,14 @@ public sealed class TestNode : IAsyncDisposable
             EnvironmentName = "Testing",
         });
         var merged = new Dictionary<string, string?>(Defaults(dataDirectory), StringComparer.OrdinalIgnoreCase);
+        if (!configureTestTokens)
+        {
+            foreach (var key in merged.Keys.Where(k => k.StartsWith("ClusterLB:Admin:Tokens:", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                merged.Remove(key);
+            }
+        }
+
         foreach (var (key, value) in settings)
         {
             merged[key] = value;
@@ -88,6 +119,10 @@ public sealed class TestNode : IAsyncDisposable
         ["ClusterLB:Cluster:Hostname"] = "127.0.0.1",
         ["ClusterLB:Cluster:Port"] = "0",
         ["ClusterLB:ShutdownDrainTimeout"] = "00:00:05",
+        ["ClusterLB:Admin:Tokens:test-writer:Token"] = WriteToken,
+        ["ClusterLB:Admin:Tokens:test-writer:Role"] = "write",
+        ["ClusterLB:Admin:Tokens:test-reader:Token"] = ReadToken,
+        ["ClusterLB:Admin:Tokens:test-reader:Role"] = "read",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 }

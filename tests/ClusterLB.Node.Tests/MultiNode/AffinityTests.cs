@@ -193,7 +193,7 @@ public sealed class AffinityTests
                 // Reports are published once a second, so one may still carry the verdicts from
                 // before the latest probe result that the others already report.
                 var view = await cluster[1].Admin.GetFromJsonAsync<List<MemberView>>("/admin/cluster");
-                return view!.All(m => m.Requests >= 1) && view.Select(m => m.VerdictVersion).Distinct().Count() == 1 ? view : null;
+                return view is not null && view.All(m => m.Requests >= 1) && view.Select(m => m.VerdictVersion).Distinct().Count() == 1 ? view : null;
             },
             TimeSpan.FromSeconds(15),
             "every member's report with its request and the same verdict version");
