@@ -1,8 +1,13 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using ClusterLB.Core.Affinity;
+using ClusterLB.Core.Hashing;
+using ClusterLB.Node.Admin;
 using ClusterLB.Node.Routing;
 using ClusterLB.Node.Tests.Infrastructure;
+using ClusterLB.Node.Tests.MultiNode;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
@@ -10,10 +15,13 @@ using Yarp.ReverseProxy.Model;
 namespace ClusterLB.Node.Tests.Security;
 
 /// <summary>Client traffic, hostile or merely impatient, must not poison the cluster's shared state.</summary>
+[Collection(MultiNodeCollection.Name)]
 public sealed class ClientPoisoningTests
 {
     private const int MidResponseAborts = 200;
     private const int UnsentBodies = 40;
+    private const int MaxOverrides = 20;
+    private const int ReturningSessions = 10;
 
     [Fact]
     public async Task Clients_that_abort_mid_response_or_do_not_send_their_body_leave_the_destination_in_while_real_faults_take_it_out()
@@ -81,6 +89,140 @@ public sealed class ClientPoisoningTests
             TimeSpan.FromSeconds(20),
             "the victim destination out after its own 503s");
     }
+
+    [Fact]
+    public async Task Returning_sessions_keep_their_destination_on_every_node_through_a_flood_of_fresh_keys()
+    {
+        await using var backends = await Backends.StartAsync("b1", "b2");
+        await using var cluster = await TestCluster.StartAsync(2, KeyedRoutes(backends).With("ClusterLB:Affinity:MaxOverrides", $"{MaxOverrides}"));
+        var returning = KeysHomedOn("b2", "session", ReturningSessions);
+        var flood = KeysHomedOn("b2", "invented", 10 * MaxOverrides);
+        var entry = cluster[0];
+
+        backends[1].FailingHealth = true;
+        var probe = KeysHomedOn("b2", "probe", 1).Single();
+        await Eventually.True(async () => await Keyed(entry, probe) == "b1", TimeSpan.FromSeconds(20), "b2 out");
+        foreach (var key in returning)
+        {
+            Assert.Equal("b1", await Keyed(entry, key));
+        }
+
+        // Batches of fresh keys larger than the room the returning sessions leave, each followed by
+        // every returning session: evicting in the order of writing, or by recency alone, would
+        // drop the returning sessions' overrides.
+        foreach (var batch in flood.Chunk(MaxOverrides + 10))
+        {
+            foreach (var key in batch)
+            {
+                Assert.Equal("b1", await Keyed(entry, key));
+            }
+
+            foreach (var key in returning)
+            {
+                Assert.Equal("b1", await Keyed(entry, key));
+            }
+        }
+
+        await Eventually.True(
+            async () =>
+            {
+                foreach (var node in cluster.Running)
+                {
+                    if ((await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Affinity is not { Overrides: <= MaxOverrides })
+                    {
+                        return false;
+                    }
+                }
+
+                return (await entry.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Affinity.Evictions >= flood.Count - MaxOverrides;
+            },
+            TimeSpan.FromSeconds(15),
+            "the flood written, evicted, and every node's table within its cap");
+
+        // A fresh key homed on b2 for every attempt: one sent while b2 is still out would be moved.
+        backends[1].FailingHealth = false;
+        var fresh = new Queue<string>(KeysHomedOn("b2", "probe-after", 1000));
+        foreach (var node in cluster.Running)
+        {
+            await Eventually.True(async () => await Keyed(node, fresh.Dequeue()) == "b2", TimeSpan.FromSeconds(20), "b2 back in");
+        }
+
+        // The flood went: its keys are home again. The returning sessions stay where they moved, on
+        // both nodes (the other node learns the overrides by replication).
+        var floodAtHome = 0;
+        foreach (var key in flood)
+        {
+            floodAtHome += await Keyed(entry, key) == "b2" ? 1 : 0;
+        }
+
+        Assert.True(floodAtHome >= flood.Count - MaxOverrides, $"only {floodAtHome} of {flood.Count} invented keys were evicted");
+        foreach (var node in cluster.Running)
+        {
+            await Eventually.True(
+                async () =>
+                {
+                    foreach (var key in returning)
+                    {
+                        if (await Keyed(node, key) != "b1")
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                },
+                TimeSpan.FromSeconds(10),
+                $"every returning session on b1 through {node.Node.AdminUrl}");
+        }
+    }
+
+    [Fact]
+    public async Task Over_long_keys_are_routed_but_never_create_an_override()
+    {
+        await using var backends = await Backends.StartAsync("b1", "b2");
+        await using var node = await TestNode.StartAsync(KeyedRoutes(backends).With("ClusterLB:Affinity:MaxKeyLength", "64"));
+        var longKeys = KeysHomedOn("b2", new string('k', 60) + "-long", 20);
+        var shortKey = KeysHomedOn("b2", "short", 1).Single();
+        Assert.All(longKeys, key => Assert.True(Encoding.UTF8.GetByteCount(key) > 64));
+
+        backends[1].FailingHealth = true;
+        await Eventually.True(async () => await Keyed(node, longKeys[0]) == "b1", TimeSpan.FromSeconds(20), "b2 out");
+        foreach (var key in longKeys)
+        {
+            Assert.Equal("b1", await Keyed(node, key));
+        }
+
+        // The proxy's own copy takes a new override at once, before any replication.
+        Assert.Equal(0, (await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Affinity.Overrides);
+        Assert.Equal("b1", await Keyed(node, shortKey));
+        Assert.Equal(1, (await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.Affinity.Overrides);
+
+        // Without an override, a long key goes home when its home recovers; the short one stays.
+        backends[1].FailingHealth = false;
+        await Eventually.True(async () => await Keyed(node, longKeys[0]) == "b2", TimeSpan.FromSeconds(20), "b2 back in");
+        Assert.Equal("b1", await Keyed(node, shortKey));
+    }
+
+    private static RouteSettings KeyedRoutes(Backends backends) => new RouteSettings()
+        .Route("keyed", "/keyed", "keyed")
+        .Cluster("keyed", backends.Servers.Select(b => (b.Name, b.Url)).ToArray())
+        .KeyedHeaderAffinity("keyed")
+        .FastActiveHealth("keyed")
+        .With("ClusterLB:Affinity:Shards", "1");
+
+    // Keys whose rendezvous home among b1 and b2 is <paramref name="home"/>, as every node computes it.
+    private static List<string> KeysHomedOn(string home, string prefix, int count)
+    {
+        ulong[] destinations = [StableHash.Of("b1"), StableHash.Of("b2")];
+        var index = home == "b1" ? 0 : 1;
+        return Enumerable.Range(0, int.MaxValue)
+            .Select(i => $"{prefix}-{i}")
+            .Where(key => KeyedAffinity.Pick(StableHash.Of(key), destinations, default) == index)
+            .Take(count)
+            .ToList();
+    }
+
+    private static Task<string> Keyed(TestNode node, string key) => KeyedRequests.BackendFor(node.Proxy, key);
 
     private static DestinationHealth Health(TestNode node, string cluster, string destination)
     {
