@@ -29,16 +29,26 @@ namespace ClusterLB.Node.Health;
 /// that breaks the protocol makes a correct server drop it), and <c>NoAvailableDestinations</c>
 /// (no destination was tried). The status code is not consulted when there is a forwarder error:
 /// YARP sets 502 for a cancellation that did not come from the client's connection.</item>
+/// <item>One exception among the cancellations: a route's timeout (ASP.NET's request timeouts)
+/// cancels the request as a client would. <c>RequestCanceled</c> by the route's timeout on a request
+/// without a body is the destination not answering in time and counts; with a body it does not,
+/// since a client that trickles its upload can hold the request open until the timeout fires, and
+/// neither does a route timeout during the response body (a client that reads slowly does the same).</item>
 /// </list>
 /// </remarks>
 internal static class DestinationFaults
 {
-    /// <summary>Whether a request that ended with <paramref name="error"/> (null: none) and <paramref name="statusCode"/> failed through its destination.</summary>
-    public static bool IsDestinationFault(ForwarderError? error, int statusCode) => error switch
+    /// <summary>
+    /// Whether a request that ended with <paramref name="error"/> (null: none) and <paramref name="statusCode"/>
+    /// failed through its destination; <paramref name="routeTimedOutWithoutBody"/> says the route's
+    /// timeout fired on a request that had no body.
+    /// </summary>
+    public static bool IsDestinationFault(ForwarderError? error, int statusCode, bool routeTimedOutWithoutBody = false) => error switch
     {
         null or ForwarderError.None => statusCode >= 500,
         ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.ResponseHeaders or ForwarderError.ResponseBodyDestination => true,
         ForwarderError.RequestBodyDestination => statusCode >= 500,
+        ForwarderError.RequestCanceled => routeTimedOutWithoutBody,
         _ => false,
     };
 }

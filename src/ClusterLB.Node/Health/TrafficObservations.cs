@@ -1,5 +1,7 @@
 using ClusterLB.Cluster.Health;
+using ClusterLB.Node.Proxy;
 using ClusterLB.Node.Routing;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -24,7 +26,10 @@ internal static class TrafficObservations
             state.CountRequest(error is { } e && e is not (ForwarderError.None or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled));
             if (context.GetReverseProxyFeature() is { ProxiedDestination: { } destination } feature)
             {
-                counters.Record(feature.Cluster.Config.ClusterId, destination.DestinationId, DestinationFaults.IsDestinationFault(error, context.Response.StatusCode));
+                var routeTimedOutWithoutBody = error == ForwarderError.RequestCanceled
+                    && context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true
+                    && !ConnectFailureRetry.HasBody(context.Request);
+                counters.Record(feature.Cluster.Config.ClusterId, destination.DestinationId, DestinationFaults.IsDestinationFault(error, context.Response.StatusCode, routeTimedOutWithoutBody));
             }
         });
         return pipeline;

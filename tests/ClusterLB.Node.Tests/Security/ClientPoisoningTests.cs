@@ -91,6 +91,33 @@ public sealed class ClientPoisoningTests
     }
 
     [Fact]
+    public async Task A_route_timeout_on_a_request_without_a_body_still_takes_the_destination_out()
+    {
+        // The route's timeout cancels the request the way a client's abort does; without a body to
+        // trickle, only the backend can have made it fire.
+        await using var backends = await Backends.StartAsync("slow-b1");
+        var settings = new RouteSettings()
+            .Route("slow", "/slow", "slow", timeout: "00:00:00.200")
+            .Cluster("slow", ("b1", backends[0].Url))
+            .With("ReverseProxy:Clusters:slow:HealthCheck:Passive:Enabled", "true")
+            .With("ReverseProxy:Clusters:slow:HealthCheck:Passive:ReactivationPeriod", "00:01:00");
+        await using var node = await TestNode.StartAsync(settings);
+
+        await Eventually.True(
+            async () =>
+            {
+                await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+                {
+                    using var response = await node.Proxy.GetAsync("/slow/?delay=5000");
+                    Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+                }));
+                return Health(node, "slow", "b1") == DestinationHealth.Unhealthy;
+            },
+            TimeSpan.FromSeconds(20),
+            "the slow destination out after its route timeouts");
+    }
+
+    [Fact]
     public async Task Returning_sessions_keep_their_destination_on_every_node_through_a_flood_of_fresh_keys()
     {
         await using var backends = await Backends.StartAsync("b1", "b2");
