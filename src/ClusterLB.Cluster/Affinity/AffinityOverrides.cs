@@ -6,12 +6,13 @@ namespace ClusterLB.Cluster.Affinity;
 /// <summary>
 /// This node's copy of the replicated override table, read by the proxy on every keyed request
 /// without locks or waiting. The replicator actor keeps it in step with Distributed Data; the proxy
-/// asks for changes through <see cref="Record"/> and <see cref="Remove"/>, which only send a message.
+/// asks for changes through <see cref="Record"/>, <see cref="Refresh"/> and <see cref="Remove"/>,
+/// which only send a message.
 /// </summary>
 public sealed class AffinityOverrides
 {
     private readonly ConcurrentDictionary<OverrideKey, AffinityOverride> _entries = new();
-    private Action<OverrideKey, AffinityOverride?>? _changes;
+    private Action<OverrideKey, AffinityOverride?, bool>? _changes;
     private long _evictions;
     private volatile bool _loaded;
 
@@ -41,20 +42,32 @@ public sealed class AffinityOverrides
         }
 
         _entries[key] = value;
-        _changes?.Invoke(key, value);
+        _changes?.Invoke(key, value, value.Returned);
+    }
+
+    /// <summary>
+    /// Asks the cluster to record that the key's session came back to its override: the override is
+    /// marked returned and its expiry moves to <paramref name="value"/>'s; visible here at once.
+    /// </summary>
+    public void Refresh(string clusterId, ulong keyHash, AffinityOverride value)
+    {
+        var key = new OverrideKey(clusterId, keyHash);
+        _entries[key] = value;
+        _changes?.Invoke(key, value, value.Returned);
     }
 
     /// <summary>Asks the cluster to forget the key's override (it is back home).</summary>
     public void Remove(string clusterId, ulong keyHash)
     {
         var key = new OverrideKey(clusterId, keyHash);
-        if (_entries.TryRemove(key, out _))
+        if (_entries.TryRemove(key, out var removed))
         {
-            _changes?.Invoke(key, null);
+            _changes?.Invoke(key, null, removed.Returned);
         }
     }
 
-    internal void Connect(Action<OverrideKey, AffinityOverride?> changes) => _changes = changes;
+    /// <summary>Receives each change the proxy asks for: the key, its new override (null: removed), and whether the key returned.</summary>
+    internal void Connect(Action<OverrideKey, AffinityOverride?, bool> changes) => _changes = changes;
 
     /// <summary>Takes the replicated table's word for one key: its override, or none.</summary>
     internal void Apply(OverrideKey key, AffinityOverride? value)

@@ -81,7 +81,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         }
 
         var self = Self;
-        _overrides.Connect((key, value) => self.Tell(new OverrideChange(key, value)));
+        _overrides.Connect((key, value, returned) => self.Tell(new OverrideChange(key, value, returned)));
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
         Timers.StartPeriodicTimer("flush", Flush.Instance, TimeSpan.FromMilliseconds(100));
         Akka.Cluster.Cluster.Get(Context.System).RegisterOnMemberUp(() => self.Tell(CatchUp.Instance));
@@ -201,7 +201,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         }
 
         _overrides.Apply(key, record is { DestinationId: { } destination } live
-            ? new AffinityOverride(key.ClusterId, destination, DateTimeOffset.FromUnixTimeMilliseconds(live.ExpiresAtMs))
+            ? new AffinityOverride(key.ClusterId, destination, DateTimeOffset.FromUnixTimeMilliseconds(live.ExpiresAtMs), live.Returned)
             : null);
     }
 
@@ -214,7 +214,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         }
 
         var expiresAt = change.Value?.ExpiresAt ?? DateTimeOffset.UtcNow + _settings.OverrideTtl;
-        changes[change.Key] = new OverrideRecord(change.Key.ClusterId, change.Key.KeyHash, change.Value?.DestinationId, expiresAt.ToUnixTimeMilliseconds());
+        changes[change.Key] = new OverrideRecord(change.Key.ClusterId, change.Key.KeyHash, change.Value?.DestinationId, expiresAt.ToUnixTimeMilliseconds(), change.Returned);
     }
 
     // A shard's changes go out as one write, carried as a delta of the changed records only. Each
@@ -291,7 +291,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         return false;
     }
 
-    private sealed record OverrideChange(OverrideKey Key, AffinityOverride? Value);
+    private sealed record OverrideChange(OverrideKey Key, AffinityOverride? Value, bool Returned);
 
     private sealed record Retry(int Shard);
 

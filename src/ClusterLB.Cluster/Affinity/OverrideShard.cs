@@ -4,10 +4,16 @@ using Akka.DistributedData;
 namespace ClusterLB.Cluster.Affinity;
 
 /// <summary>
-/// One override of a key, or its removal (<see cref="DestinationId"/> null), as replicated. The
-/// record that expires last wins for a key: a later move or removal always carries a later expiry.
+/// One override of a key, or its removal (<see cref="DestinationId"/> null), as replicated, and
+/// whether the key's session came back after it was first moved (<see cref="Returned"/>). One
+/// order ranks records both for a key (the winner) and for eviction (the lowest go first): returned
+/// before not returned, then the later expiry (the later write, or the more recent use), then the
+/// destination id. A key that returned keeps the mark on every later record this node writes for it
+/// (<see cref="OverrideShard.With"/>), so its later moves and removals still win. Ranking a key's
+/// winner and the eviction victims by one order keeps capped merges associative: a record the cap
+/// drops is outranked by as many others as the cap holds, and so is every record it beat.
 /// </summary>
-public readonly record struct OverrideRecord(string ClusterId, ulong KeyHash, string? DestinationId, long ExpiresAtMs)
+public readonly record struct OverrideRecord(string ClusterId, ulong KeyHash, string? DestinationId, long ExpiresAtMs, bool Returned = false)
 {
     /// <summary>The key this record is about.</summary>
     public OverrideKey Key => new(ClusterId, KeyHash);
@@ -19,22 +25,28 @@ public readonly record struct OverrideRecord(string ClusterId, ulong KeyHash, st
         return byCluster != 0 ? byCluster : a.KeyHash.CompareTo(b.KeyHash);
     }
 
-    /// <summary>Of two records for the same key, the one every replica keeps.</summary>
-    public static OverrideRecord Winner(in OverrideRecord a, in OverrideRecord b)
+    /// <summary>Orders records by rank: returned first, then later expiry, then destination id.</summary>
+    public static int CompareRank(in OverrideRecord a, in OverrideRecord b)
     {
-        if (a.ExpiresAtMs != b.ExpiresAtMs)
+        if (a.Returned != b.Returned)
         {
-            return a.ExpiresAtMs > b.ExpiresAtMs ? a : b;
+            return a.Returned ? 1 : -1;
         }
 
-        return string.CompareOrdinal(a.DestinationId, b.DestinationId) >= 0 ? a : b;
+        return a.ExpiresAtMs != b.ExpiresAtMs
+            ? a.ExpiresAtMs.CompareTo(b.ExpiresAtMs)
+            : string.CompareOrdinal(a.DestinationId, b.DestinationId);
     }
+
+    /// <summary>Of two records for the same key, the one every replica keeps.</summary>
+    public static OverrideRecord Winner(in OverrideRecord a, in OverrideRecord b) => CompareRank(a, b) >= 0 ? a : b;
 }
 
 /// <summary>
-/// One shard of the replicated override table: a conflict-free map from key to the record that
-/// expires last, capped at <see cref="Cap"/> records (those expiring first are evicted), with
-/// expired records dropped. Records are kept sorted by key, so equal shards serialize to equal
+/// One shard of the replicated override table: a conflict-free map from key to its highest-ranked
+/// record (<see cref="OverrideRecord.CompareRank"/>), capped at <see cref="Cap"/> records (the
+/// lowest-ranked are evicted: keys seen once before keys that returned, least recently used first),
+/// with expired records dropped. Records are kept sorted by key, so equal shards serialize to equal
 /// bytes on every node and Distributed Data's gossip digests settle once replicas agree. Updates
 /// carry only the changed records as a delta.
 /// </summary>
@@ -79,11 +91,20 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
     /// <summary>
     /// This shard with <paramref name="changes"/> applied at <paramref name="nowMs"/>, keeping at most
     /// <paramref name="cap"/> records; the number of records the cap evicted is returned in
-    /// <paramref name="evicted"/>. The result's <see cref="Delta"/> holds the changes.
+    /// <paramref name="evicted"/>. A change to a key whose held record is marked
+    /// <see cref="OverrideRecord.Returned"/> keeps the mark. The result's <see cref="Delta"/> holds the changes.
     /// </summary>
     public OverrideShard With(IReadOnlyCollection<OverrideRecord> changes, int cap, long nowMs, out int evicted)
     {
         var sortedChanges = Sorted(changes);
+        for (var i = 0; i < sortedChanges.Length; i++)
+        {
+            if (!sortedChanges[i].Returned && TryFind(sortedChanges[i].Key, out var held) && held.Returned && held.ExpiresAtMs > nowMs)
+            {
+                sortedChanges[i] = sortedChanges[i] with { Returned = true };
+            }
+        }
+
         var delta = new OverrideShard(Combine(Delta is null ? [] : Delta._records, sortedChanges, cap, nowMs, out _), cap, null);
         return new OverrideShard(Combine(_records, sortedChanges, cap, nowMs, out evicted), cap, delta);
     }
@@ -186,7 +207,7 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
     public override string ToString() => $"OverrideShard({_records.Length} records, cap {Cap})";
 
     // Merges two key-sorted runs in one pass: the per-key winner is kept, expired records are
-    // dropped, and over the cap the records that expire first go.
+    // dropped, and over the cap the lowest-ranked records go (keys seen once, least recently used first).
     private static OverrideRecord[] Combine(ReadOnlySpan<OverrideRecord> a, ReadOnlySpan<OverrideRecord> b, int cap, long nowMs, out int evicted)
     {
         var buffer = ArrayPool<OverrideRecord>.Shared.Rent(Math.Max(1, a.Length + b.Length));
@@ -216,8 +237,8 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
             evicted = Math.Max(0, count - cap);
             if (evicted > 0)
             {
-                // Ties broken by key, so that every replica evicts the same records.
-                kept.Sort(static (x, y) => y.ExpiresAtMs != x.ExpiresAtMs ? y.ExpiresAtMs.CompareTo(x.ExpiresAtMs) : OverrideRecord.CompareKeys(x, y));
+                // Highest rank first, ties broken by key, so that every replica evicts the same records.
+                kept.Sort(static (x, y) => OverrideRecord.CompareRank(y, x) is var byRank and not 0 ? byRank : OverrideRecord.CompareKeys(x, y));
                 kept = kept[..cap];
                 kept.Sort(static (x, y) => OverrideRecord.CompareKeys(x, y));
             }

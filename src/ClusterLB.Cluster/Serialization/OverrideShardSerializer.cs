@@ -10,11 +10,15 @@ namespace ClusterLB.Cluster.Serialization;
 /// <summary>
 /// Binary form of an <see cref="OverrideShard"/>: a shard can hold hundreds of records and is gossiped
 /// and digested often, so it is written compactly (cluster and destination ids once each, then
-/// 8-byte hashes and expiries) and deterministically (records in key order).
+/// 8-byte hashes and expiries) and deterministically (records in key order). Format 2 adds one flag
+/// byte per record (returned sessions); a shard without returned records is still written in
+/// format 1, which nodes of earlier versions read, and both formats are read.
 /// </summary>
 public sealed class OverrideShardSerializer(ExtendedActorSystem system) : Serializer(system)
 {
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
+    private const byte FirstFormat = 1;
+    private const byte ReturnedFlag = 1;
 
     /// <inheritdoc />
     public override int Identifier => 7412;
@@ -59,10 +63,17 @@ public sealed class OverrideShardSerializer(ExtendedActorSystem system) : Serial
             destinationIndexes[i] = lastDestinationIndex;
         }
 
-        var size = 1 + 5 + 5 + strings.Sum(text => 5 + Encoding.UTF8.GetByteCount(text)) + 5 + records.Length * (5 + 8 + 5 + 8);
+        // The format follows from the content, so equal shards are still equal bytes.
+        var flags = false;
+        foreach (var record in records)
+        {
+            flags |= record.Returned;
+        }
+
+        var size = 1 + 5 + 5 + strings.Sum(text => 5 + Encoding.UTF8.GetByteCount(text)) + 5 + records.Length * (5 + 8 + 5 + 8 + 1);
         var buffer = new byte[size];
         var at = 0;
-        buffer[at++] = FormatVersion;
+        buffer[at++] = flags ? FormatVersion : FirstFormat;
         at += WriteVarint(buffer.AsSpan(at), shard.Cap);
         at += WriteVarint(buffer.AsSpan(at), strings.Count);
         foreach (var text in strings)
@@ -86,6 +97,10 @@ public sealed class OverrideShardSerializer(ExtendedActorSystem system) : Serial
             at += WriteVarint(buffer.AsSpan(at), destinationIndexes[i]);
             BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(at), records[i].ExpiresAtMs);
             at += 8;
+            if (flags)
+            {
+                buffer[at++] = records[i].Returned ? ReturnedFlag : (byte)0;
+            }
         }
 
         return buffer.AsSpan(0, at).ToArray();
@@ -122,9 +137,9 @@ public sealed class OverrideShardSerializer(ExtendedActorSystem system) : Serial
     {
         using var reader = new BinaryReader(new MemoryStream(bytes));
         var version = reader.ReadByte();
-        if (version != FormatVersion)
+        if (version is not (FirstFormat or FormatVersion))
         {
-            throw new SerializationException($"Override shard format {version} is not known to this node (it reads {FormatVersion}).");
+            throw new SerializationException($"Override shard format {version} is not known to this node (it reads {FirstFormat} and {FormatVersion}).");
         }
 
         var cap = reader.Read7BitEncodedInt();
@@ -140,7 +155,9 @@ public sealed class OverrideShardSerializer(ExtendedActorSystem system) : Serial
             var clusterId = strings[reader.Read7BitEncodedInt()];
             var keyHash = reader.ReadUInt64();
             var destination = reader.Read7BitEncodedInt();
-            records[i] = new OverrideRecord(clusterId, keyHash, destination == 0 ? null : strings[destination - 1], reader.ReadInt64());
+            var expiresAtMs = reader.ReadInt64();
+            var returned = version == FormatVersion && (reader.ReadByte() & ReturnedFlag) != 0;
+            records[i] = new OverrideRecord(clusterId, keyHash, destination == 0 ? null : strings[destination - 1], expiresAtMs, returned);
         }
 
         return OverrideShard.FromRecords(records, cap);

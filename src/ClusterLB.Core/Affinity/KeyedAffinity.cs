@@ -89,5 +89,9 @@ public enum OverrideChange
 /// <summary>A replicated exception to hashing: the key moved off its home to <paramref name="DestinationId"/>.</summary>
 /// <param name="ClusterId">The cluster of the destination.</param>
 /// <param name="DestinationId">Where the key goes now.</param>
-/// <param name="ExpiresAt">When the override is dropped (TTL).</param>
-public sealed record AffinityOverride(string ClusterId, string DestinationId, DateTimeOffset ExpiresAt);
+/// <param name="ExpiresAt">When the override is dropped (TTL after it was recorded or last refreshed).</param>
+/// <param name="Returned">
+/// Whether the session came back after the override was recorded: such overrides are protected,
+/// and only evicted for other returned ones, never for keys seen once.
+/// </param>
+public sealed record AffinityOverride(string ClusterId, string DestinationId, DateTimeOffset ExpiresAt, bool Returned = false);

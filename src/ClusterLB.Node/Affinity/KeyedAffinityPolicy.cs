@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
@@ -24,7 +25,12 @@ internal enum AffinityKeySource
 /// carries anyway (a header, a cookie the backend set, a query value, the client IP) over the
 /// cluster's configured destinations, so every node agrees with no shared state. When the chosen
 /// destination is unavailable the key moves to the next in its ranking, the same on every node, and
-/// the move is recorded in the replicated override table so it does not bounce back.
+/// the move is recorded in the replicated override table so it does not bounce back. The key comes
+/// from the client, so the table is guarded against invented keys: a key longer than
+/// <see cref="AffinitySettings.MaxKeyLength"/> is routed by its hash but never recorded, and a session
+/// that comes back to its override marks it as returned (then refreshes it at most once per
+/// <see cref="AffinitySettings.OverrideRefreshInterval"/>), which protects it from eviction by keys
+/// seen only once.
 /// </summary>
 internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source, AffinityOverrides overrides, AffinitySettings settings, TimeProvider time)
     : ISessionAffinityPolicy
@@ -51,7 +57,7 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
 
     public AffinityResult FindAffinitizedDestinations(HttpContext context, ClusterState cluster, SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations)
     {
-        if (!TryHashKey(context, config.AffinityKeyName, out var keyHash))
+        if (!TryHashKey(context, config.AffinityKeyName, out var keyHash, out var recordable))
         {
             return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
         }
@@ -74,7 +80,8 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
 
         var now = time.GetUtcNow();
         var clusterId = cluster.ClusterId;
-        var overrideIndex = overrides.TryGet(clusterId, keyHash, now, out var existing) ? ranking.IndexOf(existing.DestinationId) : -1;
+        var found = overrides.TryGet(clusterId, keyHash, now, out var existing);
+        var overrideIndex = found ? ranking.IndexOf(existing.DestinationId) : -1;
         var home = ranking.Home(keyHash);
         if (settings.ReturnHomeOnRecovery && overrideIndex >= 0 && available[home])
         {
@@ -89,7 +96,20 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
 
         if (decision.Change == OverrideChange.Record)
         {
-            overrides.Record(clusterId, keyHash, new AffinityOverride(clusterId, ranking.Ids[decision.Index], now + settings.OverrideTtl));
+            // A key that held an override came back: its new move stays protected.
+            if (recordable)
+            {
+                overrides.Record(clusterId, keyHash, new AffinityOverride(clusterId, ranking.Ids[decision.Index], now + settings.OverrideTtl, Returned: found));
+            }
+        }
+        else if (decision.Index == overrideIndex && overrideIndex >= 0)
+        {
+            // The session came back to its override: mark it, or refresh it when due. Cheap when
+            // neither: two comparisons, no allocation, no message.
+            if (!existing.Returned || existing.ExpiresAt - now <= settings.OverrideTtl - settings.OverrideRefreshInterval)
+            {
+                overrides.Refresh(clusterId, keyHash, existing with { ExpiresAt = now + settings.OverrideTtl, Returned = true });
+            }
         }
         else if (decision.Change == OverrideChange.Remove || (overrideIndex < 0 && existing is not null))
         {
@@ -101,9 +121,10 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
             : new AffinityResult(null, AffinityStatus.DestinationNotFound);
     }
 
-    private bool TryHashKey(HttpContext context, string keyName, out ulong hash)
+    private bool TryHashKey(HttpContext context, string keyName, out ulong hash, out bool recordable)
     {
         hash = 0;
+        recordable = true;
         switch (source)
         {
             case AffinityKeySource.ClientIp:
@@ -135,9 +156,14 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
                 }
 
                 hash = StableHash.Of(key);
+                recordable = !IsLongerThan(key, settings.MaxKeyLength);
                 return true;
         }
     }
+
+    // UTF-8 takes one to three bytes per UTF-16 char, so only keys in between are counted.
+    private static bool IsLongerThan(string key, int maxBytes) =>
+        key.Length > maxBytes || (key.Length * 3 > maxBytes && Encoding.UTF8.GetByteCount(key) > maxBytes);
 
     /// <summary>A cluster's configured destinations in a fixed order, with their hashes; built once per cluster model.</summary>
     private sealed class DestinationRanking

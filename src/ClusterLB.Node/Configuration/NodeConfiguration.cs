@@ -101,6 +101,16 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
             errors.Add(new ValidationError("ClusterLB:Affinity:OverrideTtl", "must be positive"));
         }
 
+        if (affinity.OverrideRefreshInterval < TimeSpan.Zero)
+        {
+            errors.Add(new ValidationError("ClusterLB:Affinity:OverrideRefreshInterval", "must not be negative"));
+        }
+
+        if (affinity.MaxKeyLength < 1)
+        {
+            errors.Add(new ValidationError("ClusterLB:Affinity:MaxKeyLength", $"must be at least 1 byte, got {affinity.MaxKeyLength}"));
+        }
+
         if (affinity.ShardWriteInterval < TimeSpan.Zero)
         {
             errors.Add(new ValidationError("ClusterLB:Affinity:ShardWriteInterval", "must not be negative"));

@@ -1,13 +1,16 @@
 using ClusterLB.Cluster.Health;
+using ClusterLB.Node.Proxy;
 using ClusterLB.Node.Routing;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace ClusterLB.Node.Health;
 
 /// <summary>
-/// Counts every proxied request for the passive health of its destination (connect failures,
-/// resets, timeouts, 5xx) and for the node's own request counters. Increments only; the health
+/// Counts every proxied request for the passive health of its destination and for the node's own
+/// request counters. Only the destination's own faults count against it (<see cref="DestinationFaults"/>):
+/// connect failures, resets, timeouts, 5xx; never a client that went away or did not send its body. Increments only; the health
 /// monitor ships the counts to the destinations' owners once per report window.
 /// </summary>
 internal static class TrafficObservations
@@ -19,12 +22,14 @@ internal static class TrafficObservations
         pipeline.Use(async (context, next) =>
         {
             await next();
-            var proxyError = context.GetForwarderErrorFeature() is { } error
-                && error.Error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled);
-            state.CountRequest(proxyError);
+            var error = context.GetForwarderErrorFeature()?.Error;
+            state.CountRequest(error is { } e && e is not (ForwarderError.None or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled));
             if (context.GetReverseProxyFeature() is { ProxiedDestination: { } destination } feature)
             {
-                counters.Record(feature.Cluster.Config.ClusterId, destination.DestinationId, proxyError || context.Response.StatusCode >= 500);
+                var routeTimedOutWithoutBody = error == ForwarderError.RequestCanceled
+                    && context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true
+                    && !ConnectFailureRetry.HasBody(context.Request);
+                counters.Record(feature.Cluster.Config.ClusterId, destination.DestinationId, DestinationFaults.IsDestinationFault(error, context.Response.StatusCode, routeTimedOutWithoutBody));
             }
         });
         return pipeline;

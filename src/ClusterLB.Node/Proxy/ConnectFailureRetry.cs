@@ -51,7 +51,8 @@ public static class ConnectFailureRetry
             Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError },
         };
 
-    private static bool HasBody(HttpRequest request) =>
+    /// <summary>Whether <paramref name="request"/> carries a body (a length above zero, or chunked).</summary>
+    internal static bool HasBody(HttpRequest request) =>
         request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
     private static bool HasOther(IReadOnlyList<DestinationState> candidates, DestinationState failed)

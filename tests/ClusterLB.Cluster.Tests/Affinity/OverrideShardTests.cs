@@ -18,7 +18,8 @@ public class OverrideShardTests
         Gen.ULong[0, 24],
         Gen.Int[0, 3].Select(i => i == 0 ? null : $"backend-{i}"),
         Gen.Int[0, 50],
-        (cluster, hash, destination, later) => new OverrideRecord(cluster, hash, destination, Future + later));
+        Gen.Bool,
+        (cluster, hash, destination, later, returned) => new OverrideRecord(cluster, hash, destination, Future + later, returned));
 
     private static readonly Gen<OverrideShard> GenShard = Gen.Select(GenRecord.Array[0, 30], Gen.Int[5, 40], (records, cap) => OverrideShard.FromRecords(records, cap));
 
@@ -76,6 +77,75 @@ public class OverrideShardTests
 
         Assert.Equal(2, evicted);
         Assert.Equal([0UL, 1UL, 2UL], shard.Records.ToArray().Select(r => r.KeyHash));
+    }
+
+    [Fact]
+    public void A_flood_of_keys_seen_once_does_not_evict_keys_that_returned()
+    {
+        // Ten sessions moved first and came back; then ten times the cap of keys seen once, written
+        // later (later expiries) in many writes. Evicting in the order of writing would drop the
+        // returning sessions first.
+        const int cap = 20;
+        var shard = OverrideShard.Empty(cap).With(
+            [.. Enumerable.Range(0, 10).Select(i => new OverrideRecord("keyed", (ulong)i, "backend-1", Future, Returned: true))], cap, 0, out _);
+        var evictions = 0;
+        for (var batch = 0; batch < 20; batch++)
+        {
+            shard = shard.ResetDelta().With(
+                [.. Enumerable.Range(0, 10).Select(i => new OverrideRecord("keyed", (ulong)(1000 + batch * 10 + i), "backend-1", Future + 1 + batch))], cap, 0, out var evicted);
+            evictions += evicted;
+        }
+
+        Assert.Equal(cap, shard.Count);
+        Assert.Equal(200 + 10 - cap, evictions);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.True(shard.TryFind(new OverrideKey("keyed", (ulong)i), out var kept) && kept.Returned));
+        // Among the keys seen once, the most recent stay.
+        Assert.True(shard.TryFind(new OverrideKey("keyed", 1199), out _));
+        Assert.False(shard.TryFind(new OverrideKey("keyed", 1000), out _));
+    }
+
+    [Fact]
+    public void Returned_keys_are_evicted_only_for_other_returned_keys_least_recently_used_first()
+    {
+        var shard = OverrideShard.FromRecords(
+            [.. Enumerable.Range(0, 3).Select(i => new OverrideRecord("keyed", (ulong)i, "backend-1", Future + i, Returned: true))], 3);
+
+        var afterOnce = shard.With([new OverrideRecord("keyed", 10, "backend-1", Future + 100)], 3, 0, out var evictedOnce);
+        var afterReturned = shard.With([new OverrideRecord("keyed", 11, "backend-1", Future + 100, Returned: true)], 3, 0, out var evictedReturned);
+
+        Assert.Equal([0UL, 1UL, 2UL], afterOnce.Records.ToArray().Select(r => r.KeyHash));
+        Assert.Equal(1, evictedOnce);
+        Assert.Equal([1UL, 2UL, 11UL], afterReturned.Records.ToArray().Select(r => r.KeyHash));
+        Assert.Equal(1, evictedReturned);
+    }
+
+    [Fact]
+    public void A_key_that_returned_keeps_the_mark_so_its_later_removal_and_move_win()
+    {
+        var shard = OverrideShard.FromRecords([new OverrideRecord("keyed", 7, "backend-2", Future, Returned: true)], 10);
+
+        // The node that writes a removal or a move need not know the key returned; the shard does.
+        var removed = shard.With([new OverrideRecord("keyed", 7, null, Future + 1)], 10, 0, out _);
+        var movedAgain = removed.With([new OverrideRecord("keyed", 7, "backend-3", Future + 2)], 10, 0, out _);
+
+        Assert.Equal(new OverrideRecord("keyed", 7, null, Future + 1, Returned: true), Assert.Single(removed.Records.ToArray()));
+        Assert.Equal(new OverrideRecord("keyed", 7, "backend-3", Future + 2, Returned: true), Assert.Single(movedAgain.Records.ToArray()));
+        Assert.True(shard.Merge(removed.Delta!).Equals(removed.ResetDelta()));
+    }
+
+    [Fact]
+    public void A_shard_without_returned_keys_is_written_in_the_first_format_and_both_formats_read_back()
+    {
+        var once = OverrideShard.FromRecords([new OverrideRecord("keyed", 1, "backend-1", Future)], 10);
+        var returned = OverrideShard.FromRecords([new OverrideRecord("keyed", 1, "backend-1", Future), new OverrideRecord("keyed", 2, "backend-1", Future, Returned: true)], 10);
+
+        var onceBytes = OverrideShardSerializer.Write(once);
+        var returnedBytes = OverrideShardSerializer.Write(returned);
+
+        Assert.Equal(1, onceBytes[0]);
+        Assert.Equal(2, returnedBytes[0]);
+        Assert.True(OverrideShardSerializer.Read(onceBytes).Equals(once));
+        Assert.True(OverrideShardSerializer.Read(returnedBytes).Equals(returned));
     }
 
     [Fact]
