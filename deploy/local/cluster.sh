@@ -11,10 +11,13 @@
 #   cluster.sh backend-kill J / backend-start J              stop / start echo backend J (1-3)
 #   cluster.sh backend-slow J MS                             every answer of backend J waits MS ms (0: normal)
 #   cluster.sh down          stop everything this script started
+#   cluster.sh tls-args I    the node settings that give node I its certificate (issued when missing)
 #
 # Logs, pids and the shared journal live in one run directory: $CLUSTERLB_RUN_DIR (default ./run/local-cluster).
 # Environment variables ClusterLB__* given to `up` (e.g. ClusterLB__Health__Fall=3, a PostgreSQL journal)
 # reach every node, also those started later with `start`.
+# Nodes talk over mutual TLS: `up` creates a development CA in $CLUSTERLB_RUN_DIR/tls (deploy/local/dev-certs.sh)
+# and each node gets a certificate from it; a process without one cannot join.
 # Like a process supervisor, the script restarts a node that exits with code 4 (removed by the cluster).
 # The admin API takes the write token in $run/admin.token (mode 600), made at `up` from $CLUSTERLB_ADMIN_TOKEN
 # or at random:  curl -H "Authorization: Bearer $(cat run/local-cluster/admin.token)" 127.0.0.1:9091/admin/status
@@ -38,6 +41,15 @@ build() {
   fi
 }
 
+tls="$run/tls"
+
+# The node certificate of node $1 (issued from the run directory's CA when missing), as node arguments.
+tls_args() {
+  "$here/dev-certs.sh" "$tls" ca
+  "$here/dev-certs.sh" "$tls" node "node-$1" IP:127.0.0.1 DNS:localhost
+  printf -- '--ClusterLB:Cluster:Tls:%s\n' "Certificate=$tls/node-$1.pem" "Key=$tls/node-$1.key" "CaCertificate=$tls/ca.pem"
+}
+
 seeds() {
   local n=$(cat "$run/size")
   local args=()
@@ -51,6 +63,7 @@ start_node() {
   local i=$1
   alive "$run/node-$i.pid" && { echo "node $i already runs"; return; }
   rm -f "$run/node-$i.pid"
+  local tls_settings; mapfile -t tls_settings < <(tls_args "$i")
   # The supervisor loop records each node process's own pid, so kill -9 hits the node, not a shell;
   # it restarts the node only when the cluster removed it (exit code 4).
   (
@@ -66,7 +79,7 @@ start_node() {
         --ClusterLB:Cluster:Port=$((4050 + i)) \
         --ClusterLB:Admin:Tokens:operator:TokenFile="$run/admin.token" \
         --ClusterLB:Admin:Tokens:operator:Role=write \
-        $(seeds) >>"$run/node-$i.log" 2>&1 &
+        "${tls_settings[@]}" $(seeds) >>"$run/node-$i.log" 2>&1 &
       echo $! >"$run/node-$i.pid"
       wait $! && code=0 || code=$?
       [ "$code" -eq 4 ] || break
@@ -159,6 +172,7 @@ case "$cmd" in
     ;;
   heal) i=$(index "${2:-}"); iptables -D $(partition_rule "$i") 2>/dev/null || true ;;
   heal-all) heal_all ;;
+  tls-args) i=$(index "${2:-}"); tls_args "$i" ;;
   backend-slow)
     j=$(index "${2:-}"); ms=${3:-}
     [[ "$ms" =~ ^[0-9]+$ ]] || die "backend-slow J MS: MS must be milliseconds, got '$ms'"
@@ -172,5 +186,5 @@ case "$cmd" in
     for f in "$run"/node-*.pid "$run"/backend-*.pid; do [ -f "$f" ] && signal "$f" TERM; done
     echo "stopped; logs and journal kept in $run"
     ;;
-  *) die "usage: cluster.sh up N | status | kill I | stop I | start I | pause I | resume I | partition I | heal I | backend-kill J | backend-start J | backend-slow J MS | down" ;;
+  *) die "usage: cluster.sh up N | status | kill I | stop I | start I | pause I | resume I | partition I | heal I | backend-kill J | backend-start J | backend-slow J MS | down | tls-args I" ;;
 esac

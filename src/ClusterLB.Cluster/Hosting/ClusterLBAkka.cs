@@ -10,6 +10,7 @@ using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using ClusterLB.Cluster.Routing;
+using ClusterLB.Cluster.Security;
 using ClusterLB.Cluster.Serialization;
 
 namespace ClusterLB.Cluster.Hosting;
@@ -39,16 +40,12 @@ public static class ClusterLBAkka
         RoutingTableSeed seed,
         IServiceProvider services)
     {
-        var seeds = cluster.Seeds.Where(s => !string.IsNullOrWhiteSpace(s)).ToArray();
+        var seeds = SeedAddresses(cluster);
         return builder
             .ConfigureLoggers(loggers => loggers.AddLoggerFactory())
             .AddHocon(FailureDetection, HoconAddMode.Prepend)
-            .WithRemoting(new RemoteOptions
-            {
-                HostName = cluster.Hostname,
-                Port = cluster.Port,
-                PublicHostName = string.IsNullOrWhiteSpace(cluster.PublicHostname) ? null : cluster.PublicHostname,
-            })
+            .AddHocon(UnboundTypeSerializer.Hocon, HoconAddMode.Prepend)
+            .WithRemoting(Remoting(cluster))
             .WithClustering(new ClusterOptions
             {
                 SeedNodes = seeds,
@@ -96,6 +93,54 @@ public static class ClusterLBAkka
                     self.Join(self.SelfAddress);
                 }
             });
+    }
+
+    /// <summary>
+    /// The configured seeds, in the scheme of this node's transport: <c>akka.ssl.tcp</c> over TLS, <c>akka.tcp</c>
+    /// without. Either may be configured; all nodes of a cluster run the same transport.
+    /// </summary>
+    public static string[] SeedAddresses(ClusterSettings cluster)
+    {
+        var scheme = ClusterTls.IsEnabled(cluster) ? "akka.ssl.tcp" : "akka.tcp";
+        return cluster.Seeds
+            .Where(s => !string.IsNullOrWhiteSpace(s))
+            .Select(s => s.IndexOf("://", StringComparison.Ordinal) is var at and > 0 ? scheme + s[at..] : s)
+            .ToArray();
+    }
+
+    /// <summary>
+    /// Remoting for <paramref name="cluster"/>: over mutual TLS when configured, where each side presents its
+    /// node certificate and accepts only a peer whose certificate chains to the cluster's CA.
+    /// </summary>
+    public static RemoteOptions Remoting(ClusterSettings cluster)
+    {
+        var remote = new RemoteOptions
+        {
+            HostName = cluster.Hostname,
+            Port = cluster.Port,
+            PublicHostName = string.IsNullOrWhiteSpace(cluster.PublicHostname) ? null : cluster.PublicHostname,
+        };
+        if (ClusterTls.IsEnabled(cluster))
+        {
+            var certificates = ClusterTls.Load(cluster.Tls);
+            remote.EnableSsl = true;
+            remote.Ssl = new SslOptions
+            {
+                X509Certificate = certificates.Node,
+                SuppressValidation = false,
+                RequireMutualAuthentication = true,
+                // Identity is the chain to the cluster's CA, not the address a peer is dialled at (an IP, a
+                // container name, a NAT address); the validator below decides.
+                ValidateCertificateHostname = false,
+                CustomValidator = ClusterCaValidation.Callback(certificates.Authorities),
+            };
+        }
+        else
+        {
+            remote.EnableSsl = false;
+        }
+
+        return remote;
     }
 
     // The writer's backoff supervisor already spaces the attempts after a journal failure. The plugins'

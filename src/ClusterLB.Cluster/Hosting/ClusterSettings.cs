@@ -15,8 +15,43 @@ public sealed class ClusterSettings
     /// <summary>Host name other nodes use to reach this one (containers); defaults to <see cref="Hostname"/>.</summary>
     public string? PublicHostname { get; set; }
 
-    /// <summary>Seed node addresses, e.g. <c>akka.tcp://clusterlb@10.0.0.1:4053</c>. None: the node forms a cluster of its own.</summary>
+    /// <summary>
+    /// Seed node addresses, e.g. <c>akka.tcp://clusterlb@10.0.0.1:4053</c> (over TLS the node dials them as
+    /// <c>akka.ssl.tcp://</c>, and either may be written). None: the node forms a cluster of its own.
+    /// </summary>
     public List<string> Seeds { get; set; } = [];
+
+    /// <summary>Mutual TLS between nodes (<c>ClusterLB:Cluster:Tls</c>).</summary>
+    public TlsSettings Tls { get; set; } = new();
+}
+
+/// <summary>
+/// Mutual TLS on the remoting port (<c>ClusterLB:Cluster:Tls</c>): the node presents <see cref="Certificate"/>
+/// and accepts only peers whose certificate chains to <see cref="CaCertificate"/>.
+/// </summary>
+public sealed class TlsSettings
+{
+    /// <summary>
+    /// Off only when set to <c>false</c> (insecure: anyone who reaches the remoting port can join).
+    /// Unset: on when <see cref="Certificate"/> is set; a node with seeds or a non-loopback remoting
+    /// address then must have one.
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>The node's certificate: a PEM file (with the key, or the key in <see cref="Key"/>) or a PFX/PKCS#12 file (.pfx, .p12).</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>The PEM private key of <see cref="Certificate"/>, when the certificate file does not hold it.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>Password of the PFX file or the encrypted PEM key; give it through the environment (<c>ClusterLB__Cluster__Tls__Password</c>).</summary>
+    public string? Password { get; set; }
+
+    /// <summary>A file holding the password (a container secret), instead of <see cref="Password"/>.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>The cluster's CA certificate(s), PEM: peers must present a certificate that chains to one of them.</summary>
+    public string? CaCertificate { get; set; }
 }
 
 /// <summary>Where the routing-table journal lives (<c>ClusterLB:Persistence</c>).</summary>

@@ -123,7 +123,7 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
 
         for (var i = 0; i < options.Cluster.Seeds.Count; i++)
         {
-            if (!Uri.TryCreate(options.Cluster.Seeds[i], UriKind.Absolute, out var seed) || seed.Scheme != "akka.tcp" || seed.Port <= 0)
+            if (!Uri.TryCreate(options.Cluster.Seeds[i], UriKind.Absolute, out var seed) || seed.Scheme is not ("akka.tcp" or "akka.ssl.tcp") || seed.Port <= 0)
             {
                 errors.Add(new ValidationError($"ClusterLB:Cluster:Seeds:{i}", $"'{options.Cluster.Seeds[i]}' is not a seed address like akka.tcp://{options.Cluster.Name}@10.0.0.1:4053"));
             }
@@ -132,6 +132,8 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
                 errors.Add(new ValidationError($"ClusterLB:Cluster:Seeds:{i}", $"names cluster '{seed.UserInfo}', but this node's ClusterLB:Cluster:Name is '{options.Cluster.Name}'"));
             }
         }
+
+        TlsConfiguration.Validate(options.Cluster, errors);
 
         if (options.Persistence.Provider == Cluster.Hosting.JournalProvider.PostgreSql && string.IsNullOrWhiteSpace(options.Persistence.ConnectionString))
         {

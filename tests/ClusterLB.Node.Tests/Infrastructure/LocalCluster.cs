@@ -53,6 +53,9 @@ public sealed class LocalCluster : IDisposable
         return output;
     }
 
+    /// <summary>The arguments that give node <paramref name="node"/> a certificate from the cluster's development CA.</summary>
+    public string[] TlsArgs(int node) => Run("tls-args", node.ToString()).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     public static async Task<NodeStatus?> StatusAsync(int node)
     {
         using var admin = Admin(node);

@@ -29,13 +29,16 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IEnumerable<TestNode> Running => _nodes.OfType<TestNode>();
 
-    /// <summary>Starts <paramref name="size"/> nodes (the first is the seed) and waits until every one is ready.</summary>
-    public static async Task<TestCluster> StartAsync(int size, IDictionary<string, string?> settings)
+    /// <summary>
+    /// Starts <paramref name="size"/> nodes (the first is the seed, its log lines go to <paramref name="seedLogs"/>)
+    /// and waits until every one is ready.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(int size, IDictionary<string, string?> settings, CapturedLogs? seedLogs = null)
     {
         var cluster = new TestCluster(size, settings, TempDirectory.Create("clusterlb-cluster"));
         for (var i = 0; i < size; i++)
         {
-            await cluster.StartNodeAsync(i);
+            await cluster.StartNodeAsync(i, i == 0 ? seedLogs : null);
         }
 
         await cluster.WaitForMembersAsync(size);

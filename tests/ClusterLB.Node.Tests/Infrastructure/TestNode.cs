@@ -110,7 +110,7 @@ public sealed class TestNode : IAsyncDisposable
         await Node.DisposeAsync();
     }
 
-    private static Dictionary<string, string?> Defaults(string dataDirectory) => new()
+    private static Dictionary<string, string?> Defaults(string dataDirectory) => new(TestCertificateAuthority.ClusterNode.Settings)
     {
         ["ClusterLB:NodeName"] = "test-node",
         ["ClusterLB:DataDirectory"] = dataDirectory,

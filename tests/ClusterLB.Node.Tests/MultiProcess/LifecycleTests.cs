@@ -109,6 +109,7 @@ public sealed class LifecycleTests
             $"--ClusterLB:Cluster:Port={remotingPort}",
             "--ClusterLB:Cluster:Seeds:0=akka.tcp://clusterlb@127.0.0.1:4051",
             "--ClusterLB:Cluster:Seeds:1=akka.tcp://clusterlb@127.0.0.1:4052",
+            .. cluster.TlsArgs(3),
         ]);
         using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(5) };
         await Eventually.True(async () => (await admin.GetAsync("/healthz/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(60), "node 3 ready");
