@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Util;
 using ClusterLB.Cluster.Routing;
 using ClusterLB.Cluster.Serialization;
 
