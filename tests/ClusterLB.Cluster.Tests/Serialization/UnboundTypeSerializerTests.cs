@@ -13,7 +13,11 @@ namespace ClusterLB.Cluster.Tests.Serialization;
 /// </summary>
 public sealed class UnboundTypeSerializerTests : IAsyncLifetime
 {
-    private readonly ActorSystem _clusterLB = ActorSystem.Create("clusterlb", ConfigurationFactory.ParseString(UnboundTypeSerializer.Hocon));
+    private readonly ActorSystem _clusterLB = ActorSystem.Create("clusterlb", ConfigurationFactory.ParseString(UnboundTypeSerializer.Hocon + """
+
+        akka.actor.serializers.clusterlb = "ClusterLB.Cluster.Serialization.ClusterLBSerializer, ClusterLB.Cluster"
+        akka.actor.serialization-bindings { "ClusterLB.Cluster.Serialization.IClusterLBMessage, ClusterLB.Cluster" = clusterlb }
+        """));
     private readonly ActorSystem _plainAkka = ActorSystem.Create("plain");
 
     [Fact]

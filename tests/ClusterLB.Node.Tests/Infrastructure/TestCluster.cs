@@ -47,15 +47,33 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task StartNodeAsync(int index, CapturedLogs? logs = null)
     {
-        var settings = new Dictionary<string, string?>(_settings)
+        for (var attempt = 1; ; attempt++)
         {
-            ["ClusterLB:NodeName"] = $"node-{index + 1}",
-            ["ClusterLB:Cluster:Port"] = _ports[index].ToString(),
-            ["ClusterLB:Cluster:Seeds:0"] = $"akka.tcp://clusterlb@127.0.0.1:{_ports[0]}",
-            ["ClusterLB:Cluster:Seeds:1"] = $"akka.tcp://clusterlb@127.0.0.1:{_ports[1 % _ports.Length]}",
-        };
-        _nodes[index] = await TestNode.StartAsync(settings, DataDirectory, logs);
+            var settings = new Dictionary<string, string?>(_settings)
+            {
+                ["ClusterLB:NodeName"] = $"node-{index + 1}",
+                ["ClusterLB:Cluster:Port"] = _ports[index].ToString(),
+                ["ClusterLB:Cluster:Seeds:0"] = $"akka.tcp://clusterlb@127.0.0.1:{_ports[0]}",
+                ["ClusterLB:Cluster:Seeds:1"] = $"akka.tcp://clusterlb@127.0.0.1:{_ports[1 % _ports.Length]}",
+            };
+            try
+            {
+                _nodes[index] = await TestNode.StartAsync(settings, DataDirectory, logs);
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && IsPortTaken(e))
+            {
+                // The free port chosen up front was taken meanwhile (e.g. as another connection's
+                // ephemeral port): this node takes another one.
+                _ports[index] = ClosedPort.Find();
+            }
+        }
     }
+
+    private static bool IsPortTaken(Exception e) =>
+        e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+        || (e.InnerException is { } inner && IsPortTaken(inner))
+        || (e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsPortTaken));
 
     /// <summary>Stops node <paramref name="index"/> the way SIGTERM does: drain, leave the cluster.</summary>
     public async Task StopNodeAsync(int index)

@@ -88,7 +88,16 @@ public sealed class TestNode : IAsyncDisposable
         Assert.Empty(configuration.Errors);
 
         var node = ClusterLBNode.Build(builder, configuration);
-        await node.StartAsync();
+        try
+        {
+            await node.StartAsync();
+        }
+        catch
+        {
+            await node.DisposeAsync(); // whatever started before the failure
+            throw;
+        }
+
         var testNode = new TestNode(node, dataDirectory);
         if (!waitUntilReady)
         {
