@@ -53,6 +53,13 @@ ClusterLB__Admin__Tokens__operator__Role=write
 ENV
     say "secrets: added the operator's admin token to $file"
   fi
+  # Mutual TLS between the nodes: a development CA and a certificate per node (mounted read-only).
+  local tls="$here/tls"
+  bash "$root/deploy/local/dev-certs.sh" "$tls" ca || die "could not create the development CA in $tls"
+  for i in 1 2 3 4; do
+    bash "$root/deploy/local/dev-certs.sh" "$tls" node "node-$i" "DNS:node-$i" || die "could not issue the certificate of node-$i"
+  done
+  say "secrets: node certificates in $tls (CA and node-1..4; keys readable by $(id -un) only)"
 }
 
 rebuild=0
