@@ -167,6 +167,25 @@ public static class ClusterTls
             : throw new ClusterTlsException(Setting("Certificate"), $"'{path}' holds no private key for {certificate.Subject}");
     }
 
+    private static bool Decrypts(string keyPem, string password)
+    {
+        foreach (var create in new Func<AsymmetricAlgorithm>[] { ECDsa.Create, RSA.Create })
+        {
+            using var key = create();
+            try
+            {
+                key.ImportFromEncryptedPem(keyPem, password);
+                return true;
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                // Not this algorithm, or not this password.
+            }
+        }
+
+        return false;
+    }
+
     private static X509Certificate2 LoadPem(string certificatePath, string? keyPath, string? password, string passwordSetting)
     {
         var certificatePem = ReadText(certificatePath, "Certificate");
@@ -190,6 +209,13 @@ public static class ClusterTls
             throw new ClusterTlsException(Setting("Password"), $"is required: the private key in '{(keySetting == "Key" ? keyPath : certificatePath)}' is encrypted");
         }
 
+        var keyFile = keySetting == "Key" ? keyPath : certificatePath;
+        if (encrypted && !Decrypts(keyPem, password!))
+        {
+            // X509Certificate2 reports a wrong password like a key that does not match: tell them apart first.
+            throw new ClusterTlsException(passwordSetting, $"does not decrypt the private key in '{keyFile}' (a wrong password, or a key that is neither ECDSA nor RSA)");
+        }
+
         X509Certificate2 certificate;
         try
         {
@@ -197,13 +223,9 @@ public static class ClusterTls
                 ? X509Certificate2.CreateFromEncryptedPem(certificatePem, keyPem, password)
                 : X509Certificate2.CreateFromPem(certificatePem, keyPem);
         }
-        catch (CryptographicException e) when (encrypted && !e.Message.Contains("does not match", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ClusterTlsException(passwordSetting, $"does not decrypt the private key in '{(keySetting == "Key" ? keyPath : certificatePath)}' ({e.Message})");
-        }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            throw new ClusterTlsException(Setting(keySetting), $"cannot use the private key in '{(keySetting == "Key" ? keyPath : certificatePath)}' with '{certificatePath}': {e.Message}");
+            throw new ClusterTlsException(Setting(keySetting), $"cannot use the private key in '{keyFile}' with '{certificatePath}': {e.Message}");
         }
 
         // A key created from PEM lives only in memory; TLS on some platforms needs it in a key store,

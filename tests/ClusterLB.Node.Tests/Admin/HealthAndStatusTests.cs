@@ -42,7 +42,8 @@ public sealed class HealthAndStatusTests
     [Fact]
     public async Task Node_that_cannot_join_its_cluster_says_so_and_is_live_but_not_ready()
     {
-        var unreachableSeed = $"akka.tcp://clusterlb@127.0.0.1:{ClosedPort.Find()}";
+        var seedEndpoint = $"clusterlb@127.0.0.1:{ClosedPort.Find()}";
+        var unreachableSeed = $"akka.tcp://{seedEndpoint}";
         var logs = new CapturedLogs();
         await using var node = await TestNode.StartAsync(
             new RouteSettings().With("ClusterLB:Cluster:Seeds:0", unreachableSeed),
@@ -53,7 +54,7 @@ public sealed class HealthAndStatusTests
             () => Task.FromResult(logs.Lines.FirstOrDefault(l => l.Contains("Not a member of cluster 'clusterlb'"))),
             TimeSpan.FromSeconds(30),
             "the log line saying the node could not join");
-        Assert.Contains(unreachableSeed, line);
+        Assert.Contains(seedEndpoint, line); // in the scheme of the node's transport (akka.ssl.tcp over TLS)
 
         Assert.Equal(HttpStatusCode.OK, (await node.Admin.GetAsync("/healthz/live")).StatusCode);
         var ready = await node.Admin.GetAsync("/healthz/ready");
