@@ -172,6 +172,10 @@ public static class ClusterLBAkka
           max-delta-elements = 20
         }
         akka.remote.dot-netty.tcp.maximum-frame-size = 4000000b
+        # Each node sends over the connection it opened itself, never over one a peer opened to it: a
+        # node that cannot be reached on its remoting port is then unreachable to the others (and they
+        # to it), as in a real partition, instead of being heard over its own outbound connections.
+        akka.remote.use-passive-connections = off
         akka.cluster.log-info-verbose = off
         # The host owns shutdown: on SIGTERM it stops accepting and drains first, then stops the
         # actor system, which leaves the cluster. Akka must not start leaving on its own at SIGTERM.
