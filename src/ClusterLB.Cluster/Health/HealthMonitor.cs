@@ -264,7 +264,9 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         _table.Clusters.TryGetValue(owned.ClusterId, out var cluster) && cluster.HealthCheck?.Passive?.Enabled == true;
 
     private HealthThresholds Thresholds(OwnedDestination owned) =>
-        _settings.Thresholds(_table.Clusters.TryGetValue(owned.ClusterId, out var cluster) ? cluster.HealthCheck?.Passive?.ReactivationPeriod : null);
+        _table.Clusters.TryGetValue(owned.ClusterId, out var cluster)
+            ? HealthPolicyMetadata.Apply(_settings.Thresholds(cluster.HealthCheck?.Passive?.ReactivationPeriod), cluster.Metadata)
+            : _settings.Thresholds(null);
 
     private sealed class OwnedDestination(string clusterId, string destinationId, DestinationHealth health, DateTimeOffset nextProbeAt)
     {

@@ -17,6 +17,9 @@ public sealed record ClusterDefinition
     /// <summary>Active and passive health-check settings.</summary>
     public HealthCheckDefinition? HealthCheck { get; init; }
 
+    /// <summary>Settings of the HTTP client that sends requests to destinations.</summary>
+    public HttpClientDefinition? HttpClient { get; init; }
+
     /// <summary>Settings of the requests sent to destinations.</summary>
     public ForwarderRequestDefinition? HttpRequest { get; init; }
 
@@ -153,4 +156,42 @@ public sealed record ForwarderRequestDefinition
 
     /// <summary>Whether response buffering is allowed.</summary>
     public bool? AllowResponseBuffering { get; init; }
+}
+
+/// <summary>The HTTP client of a cluster, as in YARP's <c>HttpClientConfig</c>.</summary>
+public sealed record HttpClientDefinition
+{
+    /// <summary>TLS versions allowed towards destinations, e.g. <c>["Tls12", "Tls13"]</c>; the system's choice when unset.</summary>
+    public IReadOnlyList<string>? SslProtocols { get; init; }
+
+    /// <summary>Accept any destination certificate, valid or not. For development only.</summary>
+    public bool? DangerousAcceptAnyServerCertificate { get; init; }
+
+    /// <summary>Most connections open to one destination at a time.</summary>
+    public int? MaxConnectionsPerServer { get; init; }
+
+    /// <summary>Whether more than one HTTP/2 connection may be opened to a destination.</summary>
+    public bool? EnableMultipleHttp2Connections { get; init; }
+
+    /// <summary>Encoding of request header values (a .NET encoding name such as <c>utf-8</c>); ASCII when unset.</summary>
+    public string? RequestHeaderEncoding { get; init; }
+
+    /// <summary>Encoding of response header values; ASCII when unset.</summary>
+    public string? ResponseHeaderEncoding { get; init; }
+
+    /// <summary>An outbound proxy between the balancer and the destinations.</summary>
+    public WebProxyDefinition? WebProxy { get; init; }
+}
+
+/// <summary>An outbound HTTP proxy, as in YARP's <c>WebProxyConfig</c>.</summary>
+public sealed record WebProxyDefinition
+{
+    /// <summary>The proxy's absolute http(s) URL.</summary>
+    public Uri? Address { get; init; }
+
+    /// <summary>Whether local addresses bypass the proxy.</summary>
+    public bool? BypassOnLocal { get; init; }
+
+    /// <summary>Whether the process's default credentials are sent to the proxy.</summary>
+    public bool? UseDefaultCredentials { get; init; }
 }

@@ -26,6 +26,16 @@ public sealed record KnownPolicies
     public FrozenSet<string> SessionAffinity { get; init; } =
         Set("HashCookie", "ArrCookie", "KeyedHeader", "KeyedCookie", "KeyedQuery", "KeyedClientIp");
 
+    /// <summary>
+    /// YARP's affinity policies that only the node that set them can read, each with the policy that
+    /// replaces it in a cluster.
+    /// </summary>
+    public static FrozenDictionary<string, string> NodeLocalAffinity { get; } = new Dictionary<string, string>
+    {
+        ["Cookie"] = "HashCookie",
+        ["CustomHeader"] = "KeyedHeader",
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>What to do when an affinitized destination is unavailable.</summary>
     public FrozenSet<string> AffinityFailure { get; init; } = Set("Redistribute", "Return503Error");
 

@@ -21,6 +21,23 @@ public sealed record RouteDefinition
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
+    /// ASP.NET Core authorization policy: <c>Default</c>, <c>Anonymous</c> or the name of a defined policy.
+    /// </summary>
+    public string? AuthorizationPolicy { get; init; }
+
+    /// <summary>ASP.NET Core CORS policy: <c>Default</c>, <c>Disable</c> or the name of a defined policy.</summary>
+    public string? CorsPolicy { get; init; }
+
+    /// <summary>ASP.NET Core rate-limiter policy: <c>Default</c>, <c>Disable</c> or the name of a defined policy.</summary>
+    public string? RateLimiterPolicy { get; init; }
+
+    /// <summary>ASP.NET Core output-cache policy: the name of a defined policy.</summary>
+    public string? OutputCachePolicy { get; init; }
+
+    /// <summary>ASP.NET Core request-timeout policy: <c>Disable</c> or the name of a defined policy; not with <see cref="Timeout"/>.</summary>
+    public string? TimeoutPolicy { get; init; }
+
+    /// <summary>
     /// The largest request body the route accepts, in bytes, in place of the server's limit (a larger
     /// body is answered 413); -1 for no limit; unset for the server's limit (<c>Kestrel:Limits:MaxRequestBodySize</c>).
     /// </summary>

@@ -1,3 +1,5 @@
+using ClusterLB.Core.Health;
+
 namespace ClusterLB.Core.Routing;
 
 /// <summary>A reason a routing table is refused, naming the field at fault.</summary>
@@ -69,13 +71,25 @@ public static class RoutingTableValidator
             errors.Add(new($"{at}:ClusterId", $"names cluster '{route.ClusterId}', which does not exist"));
         }
 
+        // The pattern itself is ASP.NET Core's to judge (YARP parses it the same way): '{**catch-all}'
+        // without a leading slash is as valid here as in a YARP app.
         if (string.IsNullOrWhiteSpace(route.Match.Path) && (route.Match.Hosts is null || route.Match.Hosts.Count == 0))
         {
-            errors.Add(new($"{at}:Match", "needs a Path or at least one Host"));
+            errors.Add(new($"{at}:Match", "needs a Path or at least one Host; set the Path to '/{**catch-all}' to match all requests"));
         }
-        else if (route.Match.Path is { Length: > 0 } path && !path.StartsWith('/'))
+
+        if (route.Timeout is not null && route.TimeoutPolicy is not null)
         {
-            errors.Add(new($"{at}:Match:Path", $"'{path}' must start with '/'"));
+            errors.Add(new($"{at}:TimeoutPolicy", $"'{route.TimeoutPolicy}' and a Timeout are both set; set only one"));
+        }
+
+        foreach (var (field, name) in new[]
+        {
+            ("AuthorizationPolicy", route.AuthorizationPolicy), ("CorsPolicy", route.CorsPolicy), ("RateLimiterPolicy", route.RateLimiterPolicy),
+            ("OutputCachePolicy", route.OutputCachePolicy), ("TimeoutPolicy", route.TimeoutPolicy),
+        })
+        {
+            RequireLength(errors, $"{at}:{field}", name, RoutingTableLimits.MaxIdLength);
         }
 
         RequireDuration(errors, $"{at}:Timeout", route.Timeout, RoutingTableLimits.MaxRequestTimeout);
@@ -123,7 +137,18 @@ public static class RoutingTableValidator
 
         if (cluster.SessionAffinity is { } affinity)
         {
-            RequireKnown(errors, $"{at}:SessionAffinity:Policy", affinity.Policy, policies.SessionAffinity);
+            if (affinity.Policy is { } policy && KnownPolicies.NodeLocalAffinity.TryGetValue(policy, out var alternative))
+            {
+                errors.Add(new($"{at}:SessionAffinity:Policy",
+                    $"'{policy}' is not offered: YARP encrypts its value with a key of the node that set it, so another node of the cluster " +
+                    $"could not read it and the session would move when DNS or anycast sends the client elsewhere; use '{alternative}', " +
+                    "which every node reads alike (docs/yarp-compatibility.md)"));
+            }
+            else
+            {
+                RequireKnown(errors, $"{at}:SessionAffinity:Policy", affinity.Policy, policies.SessionAffinity);
+            }
+
             RequireKnown(errors, $"{at}:SessionAffinity:FailurePolicy", affinity.FailurePolicy, policies.AffinityFailure);
             if (affinity.Enabled == true && string.IsNullOrWhiteSpace(affinity.AffinityKeyName))
             {
@@ -152,6 +177,13 @@ public static class RoutingTableValidator
             }
         }
 
+        if (cluster.HttpClient is { } client)
+        {
+            ValidateHttpClient(errors, $"{at}:HttpClient", client);
+        }
+
+        HealthPolicyMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
+
         if (cluster.HttpRequest is { } request)
         {
             RequireDuration(errors, $"{at}:HttpRequest:ActivityTimeout", request.ActivityTimeout, RoutingTableLimits.MaxRequestTimeout);
@@ -176,6 +208,36 @@ public static class RoutingTableValidator
             RequireLength(errors, $"{destinationAt}:Host", destination.Host, RoutingTableLimits.MaxValueLength);
             RequireHttpUrl(errors, $"{destinationAt}:Address", destination.Address, required: true);
             RequireHttpUrl(errors, $"{destinationAt}:Health", destination.Health, required: false);
+        }
+    }
+
+    private static void ValidateHttpClient(List<ValidationError> errors, string at, HttpClientDefinition client)
+    {
+        if (client.MaxConnectionsPerServer is <= 0)
+        {
+            errors.Add(new($"{at}:MaxConnectionsPerServer", $"must be positive, got {client.MaxConnectionsPerServer}"));
+        }
+
+        foreach (var (field, encoding) in new[] { ("RequestHeaderEncoding", client.RequestHeaderEncoding), ("ResponseHeaderEncoding", client.ResponseHeaderEncoding) })
+        {
+            if (encoding is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                System.Text.Encoding.GetEncoding(encoding);
+            }
+            catch (ArgumentException)
+            {
+                errors.Add(new($"{at}:{field}", $"'{encoding}' is not an encoding name .NET knows, e.g. utf-8 or latin1"));
+            }
+        }
+
+        if (client.WebProxy?.Address is { } proxy && (!proxy.IsAbsoluteUri || (proxy.Scheme != Uri.UriSchemeHttp && proxy.Scheme != Uri.UriSchemeHttps)))
+        {
+            errors.Add(new($"{at}:WebProxy:Address", $"'{proxy}' is not an absolute http(s) URL"));
         }
     }
 

@@ -5,6 +5,7 @@ using Akka.Hosting;
 using ClusterLB.Cluster.Hosting;
 using ClusterLB.Cluster.Routing;
 using ClusterLB.Core.Routing;
+using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -65,7 +66,7 @@ public static class RoutingTableApi
         }
         catch (JsonException e)
         {
-            return Rejected(StatusCodes.Status400BadRequest, [new ValidationError(e.Path is { Length: > 0 } path ? path : "body", FirstSentence(e.Message))]);
+            return Rejected(StatusCodes.Status400BadRequest, [UnmappedField(e) ?? new ValidationError(e.Path is { Length: > 0 } path ? path : "body", FirstSentence(e.Message))]);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -106,6 +107,20 @@ public static class RoutingTableApi
 
     private static IResult Rejected(int status, IReadOnlyList<ValidationError> errors) =>
         Results.Json(new { errors = errors.Select(e => new { field = e.Field, message = e.Message }) }, statusCode: status);
+
+    // System.Text.Json names the property and its CLR type; say it in the schema's terms instead.
+    private static ValidationError? UnmappedField(JsonException e)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(e.Message, "The JSON property '(?<name>[^']*)' could not be mapped to any .NET member contained in type '(?<type>[^']*)'");
+        if (!match.Success || typeof(RoutingTable).Assembly.GetType(match.Groups["type"].Value) is not { } type)
+        {
+            return null;
+        }
+
+        var name = match.Groups["name"].Value;
+        var at = e.Path is { Length: > 1 } path ? path.TrimStart('$').TrimStart('.') : "";
+        return new ValidationError(at.Length > 0 ? $"{at}.{name}" : name, UnknownFields.Describe(name, UnknownFields.Properties(type).Keys));
+    }
 
     private static string FirstSentence(string message) => message.Split(". Path:")[0];
 }

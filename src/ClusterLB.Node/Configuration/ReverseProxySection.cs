@@ -20,7 +20,7 @@ public static class ReverseProxySection
 
         foreach (var unknown in section.GetChildren().Where(c => c.Key is not ("Routes" or "Clusters")))
         {
-            errors.Add(new ValidationError(unknown.Path, "is not a ReverseProxy setting ClusterLB knows (Routes, Clusters)"));
+            errors.Add(new ValidationError(unknown.Path, UnknownFields.Describe(unknown.Key, ["Routes", "Clusters"])));
         }
 
         return RoutingTable.From(routes, clusters);
@@ -32,6 +32,13 @@ public static class ReverseProxySection
         var items = new List<T>();
         foreach (var child in parent.GetChildren())
         {
+            var unknown = UnknownFields.In(child, typeof(T)).ToList();
+            if (unknown.Count > 0)
+            {
+                errors.AddRange(unknown);
+                continue;
+            }
+
             try
             {
                 var item = child.Get<T>(options => options.ErrorOnUnknownConfiguration = true) ?? new T();
@@ -39,25 +46,10 @@ public static class ReverseProxySection
             }
             catch (InvalidOperationException e)
             {
-                errors.Add(new ValidationError(child.Path, Describe(e)));
+                errors.Add(new ValidationError(child.Path, e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} {inner}" : e.Message));
             }
         }
 
         return items;
-    }
-
-    // The binder's messages name CLR types; keep the part a user can act on.
-    private static string Describe(InvalidOperationException e)
-    {
-        var message = e.InnerException?.Message is { Length: > 0 } inner ? $"{e.Message} {inner}" : e.Message;
-        const string unknownMarker = "were not found on the instance of";
-        var at = message.IndexOf(unknownMarker, StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return message;
-        }
-
-        var names = message[(message.IndexOf(':', at) + 1)..].Trim();
-        return $"unknown field(s) {names}";
     }
 }

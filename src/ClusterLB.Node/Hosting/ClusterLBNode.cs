@@ -5,6 +5,7 @@ using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Node.Affinity;
 using ClusterLB.Node.Health;
+using ClusterLB.Node.Policies;
 using ClusterLB.Cluster.Hosting;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Cluster.Routing;
@@ -103,7 +104,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton<YarpValidation>();
         builder.Services.Configure<RouteOptions>(routing => routing.SetParameterPolicy<LinearRegexRouteConstraint>("regex"));
         builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
-        builder.Services.AddRequestTimeouts();
+        builder.Services.AddRoutePolicies();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
         if (options.Demo.Enabled)
@@ -114,7 +115,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddAkka(options.Cluster.Name, (akka, services) => akka.WithClusterLB(options.Cluster, journal, seed, services));
 
         var proxy = builder.Build();
-        proxy.UseRequestTimeouts();
+        proxy.UseRoutePolicies();
         proxy.MapReverseProxy(pipeline =>
         {
             pipeline.UseAmbiguousPathRejection();

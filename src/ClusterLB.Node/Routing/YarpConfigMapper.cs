@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Authentication;
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Health;
 using Microsoft.AspNetCore.Http;
@@ -21,6 +22,11 @@ public static class YarpConfigMapper
         ClusterId = route.ClusterId,
         Order = route.Order,
         Timeout = route.Timeout,
+        AuthorizationPolicy = route.AuthorizationPolicy,
+        CorsPolicy = route.CorsPolicy,
+        RateLimiterPolicy = route.RateLimiterPolicy,
+        OutputCachePolicy = route.OutputCachePolicy,
+        TimeoutPolicy = route.TimeoutPolicy,
         MaxRequestBodySize = route.MaxRequestBodySize,
         Metadata = route.Metadata,
         Transforms = route.Transforms,
@@ -33,14 +39,14 @@ public static class YarpConfigMapper
             {
                 Name = h.Name,
                 Values = h.Values,
-                Mode = Enum.TryParse<HeaderMatchMode>(h.Mode, true, out var mode) ? mode : HeaderMatchMode.ExactHeader,
+                Mode = YarpEnums.Parse(h.Mode, HeaderMatchMode.ExactHeader),
                 IsCaseSensitive = h.IsCaseSensitive,
             }).ToList(),
             QueryParameters = route.Match.QueryParameters?.Select(q => new RouteQueryParameter
             {
                 Name = q.Name,
                 Values = q.Values,
-                Mode = Enum.TryParse<QueryParameterMatchMode>(q.Mode, true, out var mode) ? mode : QueryParameterMatchMode.Exact,
+                Mode = YarpEnums.Parse(q.Mode, QueryParameterMatchMode.Exact),
                 IsCaseSensitive = q.IsCaseSensitive,
             }).ToList(),
         },
@@ -63,8 +69,8 @@ public static class YarpConfigMapper
                 Path = cookie.Path,
                 Domain = cookie.Domain,
                 HttpOnly = cookie.HttpOnly,
-                SecurePolicy = Enum.TryParse<CookieSecurePolicy>(cookie.SecurePolicy, true, out var secure) ? secure : null,
-                SameSite = Enum.TryParse<SameSiteMode>(cookie.SameSite, true, out var sameSite) ? sameSite : null,
+                SecurePolicy = YarpEnums.ParseOrNull<CookieSecurePolicy>(cookie.SecurePolicy),
+                SameSite = YarpEnums.ParseOrNull<SameSiteMode>(cookie.SameSite),
                 Expiration = cookie.Expiration,
                 MaxAge = cookie.MaxAge,
                 IsEssential = cookie.IsEssential,
@@ -76,11 +82,26 @@ public static class YarpConfigMapper
         {
             AvailableDestinationsPolicy = ClusterVerdictDestinationsPolicy.For(cluster.HealthCheck?.AvailableDestinationsPolicy),
         },
+        HttpClient = cluster.HttpClient is not { } client ? null : new HttpClientConfig
+        {
+            SslProtocols = YarpEnums.Flags<SslProtocols>(client.SslProtocols),
+            DangerousAcceptAnyServerCertificate = client.DangerousAcceptAnyServerCertificate,
+            MaxConnectionsPerServer = client.MaxConnectionsPerServer,
+            EnableMultipleHttp2Connections = client.EnableMultipleHttp2Connections,
+            RequestHeaderEncoding = client.RequestHeaderEncoding,
+            ResponseHeaderEncoding = client.ResponseHeaderEncoding,
+            WebProxy = client.WebProxy is not { } proxy ? null : new WebProxyConfig
+            {
+                Address = proxy.Address,
+                BypassOnLocal = proxy.BypassOnLocal,
+                UseDefaultCredentials = proxy.UseDefaultCredentials,
+            },
+        },
         HttpRequest = cluster.HttpRequest is not { } request ? null : new ForwarderRequestConfig
         {
             ActivityTimeout = request.ActivityTimeout,
             Version = request.Version is { } version ? Version.Parse(version.Contains('.') ? version : version + ".0") : null,
-            VersionPolicy = Enum.TryParse<HttpVersionPolicy>(request.VersionPolicy, true, out var versionPolicy) ? versionPolicy : null,
+            VersionPolicy = YarpEnums.ParseOrNull<HttpVersionPolicy>(request.VersionPolicy),
             AllowResponseBuffering = request.AllowResponseBuffering,
         },
         Destinations = cluster.Destinations.ToDictionary(

@@ -1,5 +1,7 @@
+using System.Security.Authentication;
 using ClusterLB.Cluster.Routing;
 using ClusterLB.Core.Routing;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Yarp.ReverseProxy.Configuration;
 
@@ -17,7 +19,7 @@ public sealed class YarpValidation(IConfigValidator validator, NodeListeners lis
     public IReadOnlyList<ValidationError> Validate(RoutingTable table)
     {
         var errors = RoutingTableValidator.Validate(table);
-        // YARP's validator completes synchronously for the features ClusterLB maps (no authorization or CORS lookups).
+        // YARP's validator completes synchronously with ASP.NET Core's own policy providers, the ones the node registers.
         return errors.Count > 0 ? errors : ValidateAsync(table).GetAwaiter().GetResult();
     }
 
@@ -25,13 +27,19 @@ public sealed class YarpValidation(IConfigValidator validator, NodeListeners lis
     public async Task<IReadOnlyList<ValidationError>> ValidateAsync(RoutingTable table)
     {
         var errors = new List<ValidationError>();
+        AddEnumChecks(table, errors);
+        if (errors.Count > 0)
+        {
+            return errors; // YARP's form of the table cannot be built
+        }
+
         AddNodeChecks(table, errors);
         var (routes, clusters) = YarpConfigMapper.Map(table);
         foreach (var route in routes)
         {
             foreach (var error in await validator.ValidateRouteAsync(route))
             {
-                errors.Add(new ValidationError($"Routes:{route.RouteId}", error.Message));
+                errors.Add(new ValidationError($"Routes:{route.RouteId}{PolicyField(error.Message)}", error.Message));
             }
         }
 
@@ -44,6 +52,53 @@ public sealed class YarpValidation(IConfigValidator validator, NodeListeners lis
         }
 
         return errors;
+    }
+
+    // YARP names the policy, not the field; the field is what a user looks for in the file.
+    private static string PolicyField(string message) => message switch
+    {
+        _ when message.Contains("Authorization policy", StringComparison.OrdinalIgnoreCase) => ":AuthorizationPolicy",
+        _ when message.Contains("CORS policy", StringComparison.OrdinalIgnoreCase) => ":CorsPolicy",
+        _ when message.Contains("RateLimiter policy", StringComparison.OrdinalIgnoreCase) => ":RateLimiterPolicy",
+        _ when message.Contains("OutputCache policy", StringComparison.OrdinalIgnoreCase) => ":OutputCachePolicy",
+        _ when message.Contains("timeout policy", StringComparison.OrdinalIgnoreCase) => ":TimeoutPolicy",
+        _ when message.Contains("Invalid path", StringComparison.Ordinal) => ":Match:Path",
+        _ => "",
+    };
+
+    private static void AddEnumChecks(RoutingTable table, List<ValidationError> errors)
+    {
+        void Require<T>(string field, string? name) where T : struct, Enum
+        {
+            if (!YarpEnums.IsValid<T>(name))
+            {
+                errors.Add(new ValidationError(field, $"'{name}' is not one of {YarpEnums.Names<T>()}"));
+            }
+        }
+
+        foreach (var (id, route) in table.Routes)
+        {
+            for (var i = 0; i < (route.Match.Headers?.Count ?? 0); i++)
+            {
+                Require<HeaderMatchMode>($"Routes:{id}:Match:Headers:{i}:Mode", route.Match.Headers![i].Mode);
+            }
+
+            for (var i = 0; i < (route.Match.QueryParameters?.Count ?? 0); i++)
+            {
+                Require<QueryParameterMatchMode>($"Routes:{id}:Match:QueryParameters:{i}:Mode", route.Match.QueryParameters![i].Mode);
+            }
+        }
+
+        foreach (var (id, cluster) in table.Clusters)
+        {
+            Require<CookieSecurePolicy>($"Clusters:{id}:SessionAffinity:Cookie:SecurePolicy", cluster.SessionAffinity?.Cookie?.SecurePolicy);
+            Require<SameSiteMode>($"Clusters:{id}:SessionAffinity:Cookie:SameSite", cluster.SessionAffinity?.Cookie?.SameSite);
+            Require<HttpVersionPolicy>($"Clusters:{id}:HttpRequest:VersionPolicy", cluster.HttpRequest?.VersionPolicy);
+            for (var i = 0; i < (cluster.HttpClient?.SslProtocols?.Count ?? 0); i++)
+            {
+                Require<SslProtocols>($"Clusters:{id}:HttpClient:SslProtocols:{i}", cluster.HttpClient!.SslProtocols![i]);
+            }
+        }
     }
 
     private void AddNodeChecks(RoutingTable table, List<ValidationError> errors)

@@ -1,6 +1,7 @@
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterLB.Node.Tests.Infrastructure;
@@ -49,13 +50,15 @@ public sealed class TestNode : IAsyncDisposable
     /// <summary>
     /// Starts a node with <paramref name="settings"/> over test defaults, and waits until it is ready.
     /// Unless <paramref name="configureTestTokens"/> is false, it accepts <see cref="WriteToken"/> and <see cref="ReadToken"/>.
+    /// <paramref name="services"/> adds services as an application embedding the node would, e.g. named policies.
     /// </summary>
     public static async Task<TestNode> StartAsync(
         IDictionary<string, string?> settings,
         string? dataDirectory = null,
         CapturedLogs? logs = null,
         bool waitUntilReady = true,
-        bool configureTestTokens = true)
+        bool configureTestTokens = true,
+        Action<IServiceCollection>? services = null)
     {
         dataDirectory ??= TempDirectory.Create("clusterlb-node");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -84,6 +87,7 @@ public sealed class TestNode : IAsyncDisposable
             builder.Logging.AddFilter(logs.GetType().FullName, LogLevel.Information);
         }
 
+        services?.Invoke(builder.Services);
         var configuration = NodeConfiguration.Read(builder.Configuration);
         Assert.Empty(configuration.Errors);
 
