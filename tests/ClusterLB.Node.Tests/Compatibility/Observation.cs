@@ -79,13 +79,13 @@ public sealed partial record Observation(IReadOnlyDictionary<string, string> Fie
         var lines = new List<string>();
         foreach (var field in yarp.Fields.Keys.Union(clusterLB.Fields.Keys).Order(StringComparer.Ordinal))
         {
-            var (ours, theirs) = (clusterLB[field], yarp[field]);
-            if (ours == theirs || DocumentedDifferences.Explain(field, yarp, clusterLB) is not null)
+            var (yarpValue, clusterLBValue) = (yarp[field], clusterLB[field]);
+            if (yarpValue == clusterLBValue || DocumentedDifferences.Explain(field, yarp, clusterLB) is not null)
             {
                 continue;
             }
 
-            lines.Add($"  {field}\n    YARP:      {Show(theirs)}\n    ClusterLB: {Show(ours)}");
+            lines.Add($"  {field}\n    YARP:      {Show(yarpValue)}\n    ClusterLB: {Show(clusterLBValue)}");
         }
 
         return lines;
