@@ -1,0 +1,52 @@
+namespace ClusterLB.Node.Tests.Compatibility;
+
+/// <summary>A way ClusterLB knowingly differs from YARP on the same configuration, and why.</summary>
+/// <param name="Applies">Which observed fields it explains; null when it is a refused configuration, not an observed field.</param>
+public sealed record DocumentedDifference(string Name, string Reason, Func<string, Observation, Observation, bool>? Applies = null);
+
+/// <summary>
+/// The single list of documented differences (also in docs/yarp-compatibility.md). Any other
+/// difference between a bare YARP app and ClusterLB on the same configuration fails the test.
+/// </summary>
+public static class DocumentedDifferences
+{
+    public static readonly DocumentedDifference PerNodeEncryptedAffinity = new(
+        "Cookie and CustomHeader session affinity are refused",
+        "They encrypt the pinned destination with a per-node Data Protection key, so a pin issued by one node " +
+        "could not be read by another. Drop-in alternatives: HashCookie or ArrCookie (cookie), KeyedHeader (header).");
+
+    public static readonly DocumentedDifference TraceContextAlwaysSent = new(
+        "Backends receive a W3C traceparent header",
+        "The node's host starts an activity for every request (a tracing listener comes with its Akka.Hosting " +
+        "dependencies) and YARP forwards an activity's trace context, as its distributed-tracing article describes. " +
+        "A bare YARP app sends one only once tracing is enabled.",
+        (field, yarp, _) => field == "backend.header.traceparent" && yarp[field] is null);
+
+    public static readonly DocumentedDifference ProxyErrorsSayWhatHappened = new(
+        "The proxy's own error answers have a body",
+        "When ClusterLB itself answers 502, 503 or 504 (backend unreachable, no healthy destination, timeout), the " +
+        "answer says what happened in a short text body and an X-ClusterLB-Error header; YARP's is empty. " +
+        "The status code is the same, and backend answers pass through untouched.",
+        (field, _, clusterLB) => clusterLB["response.header.x-clusterlb-error"] is not null
+            && field is "response.body" or "response.header.x-clusterlb-error" or "response.header.content-type"
+                or "response.header.content-length" or "response.header.transfer-encoding");
+
+    public static readonly DocumentedDifference RouteTimeoutIsAGatewayTimeout = new(
+        "A route Timeout is answered 504, not 400",
+        "YARP 2.3 reports the request timeouts middleware's cancellation as a client that went away and answers " +
+        "400 Bad Request (dotnet/yarp#2662, open); ClusterLB answers 504 Gateway Timeout, as YARP's own ActivityTimeout does.",
+        (field, yarp, clusterLB) => field == "status" && yarp.Status == 400 && clusterLB.Status == 504
+            && clusterLB["response.header.x-clusterlb-error"] == "RouteTimeout");
+
+    public static IReadOnlyList<DocumentedDifference> All { get; } =
+    [
+        RouteTimeoutIsAGatewayTimeout,
+        PerNodeEncryptedAffinity,
+        TraceContextAlwaysSent,
+        ProxyErrorsSayWhatHappened,
+    ];
+
+    /// <summary>The documented difference that explains <paramref name="field"/> differing, or null.</summary>
+    public static DocumentedDifference? Explain(string field, Observation yarp, Observation clusterLB) =>
+        All.FirstOrDefault(difference => difference.Applies?.Invoke(field, yarp, clusterLB) == true);
+}
