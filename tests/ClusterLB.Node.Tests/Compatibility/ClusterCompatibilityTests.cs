@@ -112,9 +112,9 @@ public sealed class ClusterCompatibilityTests(ClusterCompatibilityTests.Configur
     }
 
     [Theory]
-    [InlineData("Cookie")]
-    [InlineData("CustomHeader")]
-    public void Affinity_encrypted_with_a_per_node_key_is_refused_naming_the_field(string policy)
+    [InlineData("Cookie", "HashCookie")]
+    [InlineData("CustomHeader", "KeyedHeader")]
+    public void Affinity_encrypted_with_a_per_node_key_is_refused_naming_the_field(string policy, string alternative)
     {
         var json = $$"""
         {
@@ -133,7 +133,7 @@ public sealed class ClusterCompatibilityTests(ClusterCompatibilityTests.Configur
         var refusal = Assert.Single(ProxyPair.ClusterLBRefusals(json));
 
         Assert.Equal("ReverseProxy:Clusters:shop:SessionAffinity:Policy", refusal.Field);
-        Assert.Contains("HashCookie", refusal.Message);
+        Assert.Contains($"use '{alternative}'", refusal.Message);
     }
 
     private static string CookieValue(Observation observation, string cookieName)
