@@ -23,11 +23,13 @@ internal sealed class EchoGrpcService(string backend) : Echo.EchoBase
         }
 
         var reply = Reply(request.Message, context);
+        // The HTTP request's headers, not the call's metadata, which leaves out gRPC's own (grpc-timeout and the like).
+        var headers = context.GetHttpContext().Request.Headers;
         foreach (var name in request.EchoHeaders)
         {
-            if (context.RequestHeaders.GetValue(name) is { } value)
+            if (headers.TryGetValue(name, out var value))
             {
-                reply.Headers[name] = value;
+                reply.Headers[name] = value.ToString();
             }
         }
 
