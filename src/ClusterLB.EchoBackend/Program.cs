@@ -22,12 +22,17 @@ if (endpoints.Errors() is { Count: > 0 } errors)
     return 2;
 }
 
+// ASP.NET Core would bind --urls a second time beside the endpoints: it is this program's switch only.
+var hostArgs = args.Where((arg, i) => arg != "--urls" && !arg.StartsWith("--urls=", StringComparison.Ordinal) && (i == 0 || args[i - 1] != "--urls")).ToArray();
+
 // Quiet by default wherever it runs from: its start line, warnings and errors (--Logging:LogLevel:Default=Information for more).
-await using var server = EchoServer.Create(name, endpoints, args, logging => logging
+await using var server = EchoServer.Create(name, endpoints, hostArgs, logging => logging
     .AddSimpleConsole()
     .SetMinimumLevel(LogLevel.Warning)
     .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information));
 await server.StartAsync();
-Console.WriteLine($"echo backend '{name}' listening on {string.Join(", ", server.Urls)}");
+Console.WriteLine($"echo backend '{name}' listening on {server.Url}"
+    + (server.H2cUrl is { } h2cUrl ? $", gRPC over h2c on {h2cUrl}" : "")
+    + (server.TlsUrl is { } tlsUrl ? $", gRPC over TLS on {tlsUrl}" : ""));
 await server.WaitForShutdownAsync();
 return 0;
