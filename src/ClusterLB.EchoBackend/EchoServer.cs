@@ -1,10 +1,14 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text.Json;
+using ClusterLB.EchoBackend.Grpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,6 +18,7 @@ namespace ClusterLB.EchoBackend;
 /// <summary>
 /// A small HTTP backend that answers with its name and what it received. Runs on its own
 /// (<c>--name</c>, <c>--urls</c>) or inside another process (demo mode, tests, benchmarks).
+/// Serves the <c>clusterlb.echo.Echo</c> gRPC service on its HTTP/2 endpoints (see <see cref="EchoEndpoints"/>).
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
@@ -23,15 +28,22 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>Header a ClusterLB prober puts on health checks, naming itself.</summary>
     public const string ProberHeader = "X-ClusterLB-Prober";
 
+    private const string H2cEndpoint = "H2c";
+    private const string TlsEndpoint = "Tls";
+    private const string HttpEndpoint = "Http";
+
     private readonly WebApplication _app;
+    private readonly Dictionary<string, ListenOptions> _endpoints;
     private long _requestBodyBytes;
     private volatile bool _failingHealth;
     private int _injectedLatencyMs;
 
-    private EchoServer(WebApplication app, string name)
+    private EchoServer(WebApplication app, string name, Dictionary<string, ListenOptions> endpoints, GrpcCallLog grpcCalls)
     {
         _app = app;
         Name = name;
+        _endpoints = endpoints;
+        GrpcCalls = grpcCalls;
     }
 
     /// <summary>The name the backend answers with.</summary>
@@ -41,8 +53,20 @@ public sealed class EchoServer : IAsyncDisposable
     public IReadOnlyList<string> Urls =>
         _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
-    /// <summary>The first URL the backend listens on.</summary>
-    public string Url => Urls[0];
+    /// <summary>The first HTTP/1.1 URL the backend listens on.</summary>
+    public string Url => EndpointUrl(HttpEndpoint + 0, "http") ?? Urls[0];
+
+    /// <summary>The URL of the HTTP/2-only cleartext endpoint (h2c); null when there is none.</summary>
+    public string? H2cUrl => EndpointUrl(H2cEndpoint, "http");
+
+    /// <summary>The URL of the TLS endpoint (HTTP/1.1 and HTTP/2); null when there is none.</summary>
+    public string? TlsUrl => EndpointUrl(TlsEndpoint, "https");
+
+    /// <summary>How the gRPC calls that carried a call id ended.</summary>
+    public GrpcCallLog GrpcCalls { get; }
+
+    /// <summary>Close statuses that WebSocket clients sent to <c>/ws</c>, in order.</summary>
+    public ConcurrentQueue<WebSocketCloseStatus> WebSocketCloses { get; } = new();
 
     /// <summary>Request body bytes read so far, over all requests.</summary>
     public long RequestBodyBytes => Interlocked.Read(ref _requestBodyBytes);
@@ -70,18 +94,76 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>Named gates that <c>/stream?gate=NAME</c> waits on after its first chunk.</summary>
     public StreamGates Gates { get; } = new();
 
-    /// <summary>Builds a backend named <paramref name="name"/> listening on <paramref name="urls"/>; start it with <see cref="StartAsync"/>.</summary>
-    public static EchoServer Create(string name, string urls, string[]? args = null, Action<ILoggingBuilder>? logging = null)
+    /// <summary>Builds a backend named <paramref name="name"/> listening on HTTP/1.1 <paramref name="urls"/>; start it with <see cref="StartAsync"/>.</summary>
+    public static EchoServer Create(string name, string urls, string[]? args = null, Action<ILoggingBuilder>? logging = null) =>
+        Create(name, new EchoEndpoints(urls), args, logging);
+
+    /// <summary>Builds a backend named <paramref name="name"/> listening on <paramref name="endpoints"/>; start it with <see cref="StartAsync"/>.</summary>
+    /// <exception cref="ArgumentException">An endpoint setting is wrong; the message names it.</exception>
+    public static EchoServer Create(string name, EchoEndpoints endpoints, string[]? args = null, Action<ILoggingBuilder>? logging = null)
     {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.Errors() is { Count: > 0 } errors)
+        {
+            throw new ArgumentException(string.Join("; ", errors), nameof(endpoints));
+        }
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
-        builder.WebHost.UseUrls(urls);
+        var bound = new Dictionary<string, ListenOptions>(StringComparer.Ordinal);
+        var kestrelSection = KestrelSection(endpoints);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var loader = kestrel.Configure(kestrelSection);
+            foreach (var endpoint in kestrelSection.GetSection("Endpoints").GetChildren())
+            {
+                loader.Endpoint(endpoint.Key, configured => bound[endpoint.Key] = configured.ListenOptions);
+            }
+        });
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
+        var grpcCalls = new GrpcCallLog();
+        builder.Services.AddSingleton(grpcCalls);
+        builder.Services.AddSingleton(new EchoGrpcService(name));
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<GrpcCallTracking>());
         var app = builder.Build();
-        var server = new EchoServer(app, name);
+        var server = new EchoServer(app, name, bound, grpcCalls);
         server.Map(app);
         return server;
     }
+
+    /// <summary>The endpoints as a <c>Kestrel</c> configuration section, so Kestrel parses the URLs as it does everywhere.</summary>
+    private static IConfiguration KestrelSection(EchoEndpoints endpoints)
+    {
+        var settings = new Dictionary<string, string?>();
+        var urls = endpoints.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = 0; i < urls.Length; i++)
+        {
+            settings[$"Endpoints:{HttpEndpoint}{i}:Url"] = urls[i];
+            settings[$"Endpoints:{HttpEndpoint}{i}:Protocols"] = nameof(HttpProtocols.Http1);
+        }
+
+        if (endpoints.H2cUrl is { } h2c)
+        {
+            settings[$"Endpoints:{H2cEndpoint}:Url"] = h2c;
+            settings[$"Endpoints:{H2cEndpoint}:Protocols"] = nameof(HttpProtocols.Http2);
+        }
+
+        if (endpoints.TlsUrl is { } tls)
+        {
+            settings[$"Endpoints:{TlsEndpoint}:Url"] = tls;
+            settings[$"Endpoints:{TlsEndpoint}:Protocols"] = nameof(HttpProtocols.Http1AndHttp2);
+            settings[$"Endpoints:{TlsEndpoint}:Certificate:Path"] = endpoints.Certificate;
+            settings[$"Endpoints:{TlsEndpoint}:Certificate:KeyPath"] = endpoints.CertificateKey;
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+    }
+
+    private string? EndpointUrl(string endpoint, string scheme) =>
+        _endpoints.TryGetValue(endpoint, out var options) && options.IPEndPoint is { } bound
+            ? $"{scheme}://{(bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString())}:{bound.Port}"
+            : null;
 
     /// <summary>Starts listening.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
@@ -144,6 +226,7 @@ public sealed class EchoServer : IAsyncDisposable
             204 or 304 => Results.StatusCode(code), // these carry no body
             _ => Results.Text($"{Name}: status {code}\n", statusCode: code),
         });
+        app.MapGrpcService<EchoGrpcService>();
         app.MapGet("/stream", StreamAsync);
         app.Map("/ws", EchoWebSocketAsync);
         app.Map("/{**path}", EchoAsync);
@@ -222,18 +305,35 @@ public sealed class EchoServer : IAsyncDisposable
             return;
         }
 
+        var closeAfter = ReadInt(context, "closeAfter", 1, int.MaxValue, absent: 0);
+        if (await RejectAsync(context, closeAfter))
+        {
+            return;
+        }
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var buffer = new byte[16 * 1024];
+        var echoed = 0;
         while (true)
         {
             var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
             if (received.MessageType == WebSocketMessageType.Close)
             {
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                WebSocketCloses.Enqueue(received.CloseStatus ?? WebSocketCloseStatus.Empty);
+                if (socket.State == WebSocketState.CloseReceived)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", context.RequestAborted);
+                }
+
                 return;
             }
 
             await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+            if (received.EndOfMessage && ++echoed == closeAfter.Value)
+            {
+                // The backend starts the close handshake; the client's answer arrives as a Close message above.
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, $"closing after {echoed} messages", context.RequestAborted);
+            }
         }
     }
 
