@@ -8,8 +8,10 @@ namespace ClusterLB.Node.Proxy;
 /// A request that never reached its destination (its name did not resolve, or the connection could
 /// not be established: refused, unreachable, connect timeout) is sent once more to another available destination, as nginx's
 /// <c>proxy_next_upstream error</c> and HAProxy's <c>redispatch</c> do. Nothing was delivered, so this
-/// is safe for any method; it is limited to requests without a body, whose body could not be replayed,
-/// and to answers not yet started. It covers the moment between a backend's death and the cluster's
+/// is safe for any method; it is limited to answers not yet started, and to requests that announce
+/// no body in HTTP/1.1 terms (no length, not chunked). HTTP/2 requests such as gRPC calls announce
+/// none either, and are retried too: a request body is only read once a connection exists, so a
+/// connect failure has read none of it (GrpcFailoverTests shows a streaming call served this way). It covers the moment between a backend's death and the cluster's
 /// verdict: clients see no error while the verdict is on its way. The failed attempt counts for passive health.
 /// </summary>
 public static class ConnectFailureRetry
