@@ -1,4 +1,5 @@
 using System.Text;
+using ClusterLB.Node.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -40,7 +41,10 @@ public sealed class BareYarp : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // Logging on, as in any YARP app: with a logger listening, ASP.NET Core starts an activity per
+        // request, whose trace context YARP forwards (traceparent). Captured, not printed.
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new CapturedLogs());
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(configurationJson)));
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
         if (features.HasFlag(YarpFeatures.RequestTimeouts))

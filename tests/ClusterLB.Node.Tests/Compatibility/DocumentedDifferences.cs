@@ -15,13 +15,6 @@ public static class DocumentedDifferences
         "They encrypt the pinned destination with a per-node Data Protection key, so a pin issued by one node " +
         "could not be read by another. Drop-in alternatives: HashCookie or ArrCookie (cookie), KeyedHeader (header).");
 
-    public static readonly DocumentedDifference TraceContextAlwaysSent = new(
-        "Backends receive a W3C traceparent header",
-        "The node's host starts an activity for every request (a tracing listener comes with its Akka.Hosting " +
-        "dependencies) and YARP forwards an activity's trace context, as its distributed-tracing article describes. " +
-        "A bare YARP app sends one only once tracing is enabled.",
-        (field, yarp, _) => field == "backend.header.traceparent" && yarp[field] is null);
-
     public static readonly DocumentedDifference ProxyErrorsSayWhatHappened = new(
         "The proxy's own error answers have a body",
         "When ClusterLB itself answers 502, 503 or 504 (backend unreachable, no healthy destination, timeout), the " +
@@ -42,7 +35,6 @@ public static class DocumentedDifferences
     [
         RouteTimeoutIsAGatewayTimeout,
         PerNodeEncryptedAffinity,
-        TraceContextAlwaysSent,
         ProxyErrorsSayWhatHappened,
     ];
 
