@@ -38,7 +38,7 @@ dotnet "$root/src/ClusterLB.EchoBackend/bin/Release/net10.0/ClusterLB.EchoBacken
 pids+=($!)
 (cd "$work" && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
   dotnet "$root/src/ClusterLB.Node/bin/Release/net10.0/ClusterLB.Node.dll" \
-  --ClusterLB:DataDirectory="$work/data" --ClusterLB:Listeners:0:Url="http://127.0.0.1:$proxy" \
+  --ClusterLB:DataDirectory="$work/data" --Urls="http://127.0.0.1:$proxy" \
   --ClusterLB:AdminUrl="http://127.0.0.1:$admin" --ClusterLB:Cluster:Port=0 \
   --ReverseProxy:Routes:all:ClusterId=app --ReverseProxy:Routes:all:Match:Path='/{**rest}' \
   --ReverseProxy:Clusters:app:Destinations:alpha:Address="http://127.0.0.1:$backend/" "$@") >"$work/node.log" 2>&1 &

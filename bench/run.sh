@@ -88,7 +88,7 @@ node() { # name, data directory, proxy port, admin port, remoting port, seeds...
   mkdir -p "$work/$name"
   (cd "$work/$name" && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning dotnet "$(bin src/ClusterLB.Node ClusterLB.Node)" \
     "${proxy_args[@]}" "${affinity_args[@]}" --ClusterLB:NodeName="$name" --ClusterLB:DataDirectory="$work/$data" \
-    --ClusterLB:Listeners:0:Url="http://127.0.0.1:$port" --ClusterLB:AdminUrl="http://127.0.0.1:$admin" --ClusterLB:Cluster:Port="$remoting" "$@") \
+    --Urls="http://127.0.0.1:$port" --ClusterLB:AdminUrl="http://127.0.0.1:$admin" --ClusterLB:Cluster:Port="$remoting" "$@") \
     >"$work/$name.log" 2>&1 &
   pids+=($!); echo $! >"$work/$name.pid"
 }

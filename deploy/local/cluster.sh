@@ -74,7 +74,7 @@ start_node() {
       ASPNETCORE_ENVIRONMENT=Production dotnet "$node_dll" \
         --ClusterLB:NodeName="node-$i" \
         --ClusterLB:DataDirectory="$run/data" \
-        --ClusterLB:Listeners:0:Url="http://127.0.0.1:$((8080 + i))" \
+        --Urls="http://127.0.0.1:$((8080 + i))" \
         --ClusterLB:AdminUrl="http://127.0.0.1:$((9090 + i))" \
         --ClusterLB:Cluster:Port=$((4050 + i)) \
         --ClusterLB:Admin:Tokens:operator:TokenFile="$run/admin.token" \

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ClusterLB.Cluster.Hosting;
 
@@ -40,10 +39,8 @@ public static class ClusterTls
         var certificatePath = Required(tls.Certificate, "Certificate");
         var caPath = Required(tls.CaCertificate, "CaCertificate");
         var (password, passwordSetting) = ReadPassword(tls);
-        var authorities = LoadAuthorities(caPath);
-        var node = IsPkcs12Path(certificatePath)
-            ? LoadPkcs12(certificatePath, password, passwordSetting)
-            : LoadPem(certificatePath, tls.Key, password, passwordSetting);
+        var authorities = CertificateFiles.LoadAuthorities(caPath, Setting("CaCertificate"));
+        var node = CertificateFiles.Load(new CertificateSource(certificatePath, Setting("Certificate"), tls.Key, Setting("Key"), password, passwordSetting));
 
         var now = (time ?? TimeProvider.System).GetUtcNow();
         if (node.NotAfter.ToUniversalTime() < now.UtcDateTime)
@@ -75,9 +72,6 @@ public static class ClusterTls
         string.Equals(hostname, "localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(hostname, out var address) && IPAddress.IsLoopback(address));
 
-    private static bool IsPkcs12Path(string path) =>
-        path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase);
-
     private static (string? Password, string Setting) ReadPassword(TlsSettings tls)
     {
         if (string.IsNullOrEmpty(tls.PasswordFile))
@@ -91,148 +85,6 @@ public static class ClusterTls
         }
 
         // A trailing newline is how editors and `echo` end a one-line file, not part of the password.
-        return (ReadText(tls.PasswordFile, "PasswordFile").TrimEnd('\r', '\n'), Setting("PasswordFile"));
-    }
-
-    private static string ReadText(string path, string name)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ClusterTlsException(Setting(name), $"cannot read '{path}': {e.Message}");
-        }
-    }
-
-    private static X509Certificate2Collection LoadAuthorities(string path)
-    {
-        var pem = ReadText(path, "CaCertificate");
-        var authorities = new X509Certificate2Collection();
-        try
-        {
-            authorities.ImportFromPem(pem);
-        }
-        catch (CryptographicException e)
-        {
-            throw new ClusterTlsException(Setting("CaCertificate"), $"'{path}' is not a PEM certificate file: {e.Message}");
-        }
-
-        if (authorities.Count == 0)
-        {
-            throw new ClusterTlsException(Setting("CaCertificate"), $"'{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-        }
-
-        foreach (var authority in authorities)
-        {
-            if (authority.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true })
-            {
-                throw new ClusterTlsException(Setting("CaCertificate"), $"'{path}' holds {authority.Subject}, which is not a CA certificate (basic constraints CA:TRUE)");
-            }
-        }
-
-        return authorities;
-    }
-
-    private static X509Certificate2 LoadPkcs12(string path, string? password, string passwordSetting)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ClusterTlsException(Setting("Certificate"), $"cannot read '{path}': {e.Message}");
-        }
-
-        if (X509Certificate2.GetCertContentType(bytes) != X509ContentType.Pkcs12)
-        {
-            throw new ClusterTlsException(Setting("Certificate"), $"'{path}' is not a PFX/PKCS#12 file");
-        }
-
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = X509CertificateLoader.LoadPkcs12(bytes, password);
-        }
-        catch (CryptographicException e)
-        {
-            throw new ClusterTlsException(passwordSetting, $"does not open '{path}' ({e.Message})");
-        }
-
-        return certificate.HasPrivateKey
-            ? certificate
-            : throw new ClusterTlsException(Setting("Certificate"), $"'{path}' holds no private key for {certificate.Subject}");
-    }
-
-    private static bool Decrypts(string keyPem, string password)
-    {
-        foreach (var create in new Func<AsymmetricAlgorithm>[] { ECDsa.Create, RSA.Create })
-        {
-            using var key = create();
-            try
-            {
-                key.ImportFromEncryptedPem(keyPem, password);
-                return true;
-            }
-            catch (Exception e) when (e is CryptographicException or ArgumentException)
-            {
-                // Not this algorithm, or not this password.
-            }
-        }
-
-        return false;
-    }
-
-    private static X509Certificate2 LoadPem(string certificatePath, string? keyPath, string? password, string passwordSetting)
-    {
-        var certificatePem = ReadText(certificatePath, "Certificate");
-        if (!certificatePem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
-        {
-            throw new ClusterTlsException(Setting("Certificate"), $"'{certificatePath}' holds no PEM certificate (-----BEGIN CERTIFICATE-----); a PFX file must end in .pfx or .p12");
-        }
-
-        var keySetting = string.IsNullOrWhiteSpace(keyPath) ? "Certificate" : "Key";
-        var keyPem = keySetting == "Key" ? ReadText(keyPath!, "Key") : certificatePem;
-        var encrypted = keyPem.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal);
-        if (!encrypted && !keyPem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
-        {
-            throw keySetting == "Key"
-                ? new ClusterTlsException(Setting("Key"), $"'{keyPath}' holds no PEM private key")
-                : new ClusterTlsException(Setting("Key"), $"is required: '{certificatePath}' holds no private key");
-        }
-
-        if (encrypted && password is null)
-        {
-            throw new ClusterTlsException(Setting("Password"), $"is required: the private key in '{(keySetting == "Key" ? keyPath : certificatePath)}' is encrypted");
-        }
-
-        var keyFile = keySetting == "Key" ? keyPath : certificatePath;
-        if (encrypted && !Decrypts(keyPem, password!))
-        {
-            // X509Certificate2 reports a wrong password like a key that does not match: tell them apart first.
-            throw new ClusterTlsException(passwordSetting, $"does not decrypt the private key in '{keyFile}' (a wrong password, or a key that is neither ECDSA nor RSA)");
-        }
-
-        X509Certificate2 certificate;
-        try
-        {
-            certificate = encrypted
-                ? X509Certificate2.CreateFromEncryptedPem(certificatePem, keyPem, password)
-                : X509Certificate2.CreateFromPem(certificatePem, keyPem);
-        }
-        catch (Exception e) when (e is CryptographicException or ArgumentException)
-        {
-            throw new ClusterTlsException(Setting(keySetting), $"cannot use the private key in '{keyFile}' with '{certificatePath}': {e.Message}");
-        }
-
-        // A key created from PEM lives only in memory; TLS on some platforms needs it in a key store,
-        // so it takes the same path as a PFX file.
-        using (certificate)
-        {
-            return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null);
-        }
+        return (CertificateFiles.ReadText(tls.PasswordFile, Setting("PasswordFile")).TrimEnd('\r', '\n'), Setting("PasswordFile"));
     }
 }

@@ -14,7 +14,7 @@ public sealed record ListenUrl(string Host, int Port)
         error = "";
         if (string.IsNullOrWhiteSpace(url))
         {
-            error = "is required, e.g. http://0.0.0.0:8080";
+            error = "is required, e.g. http://0.0.0.0:8080 or https://0.0.0.0:8443";
             return false;
         }
 
@@ -23,12 +23,6 @@ public sealed record ListenUrl(string Host, int Port)
         if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !url.Contains("://", StringComparison.Ordinal))
         {
             error = $"'{url}' is not a listen URL like http://0.0.0.0:8080";
-            return false;
-        }
-
-        if (uri.Scheme == "https")
-        {
-            error = $"'{url}': https listeners are not supported yet; terminate TLS in front of the node or use http";
             return false;
         }
 
@@ -44,9 +38,12 @@ public sealed record ListenUrl(string Host, int Port)
             return false;
         }
 
-        listen = new ListenUrl(uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns ? "localhost" : uri.Host.Trim('[', ']'), uri.Port);
+        listen = new ListenUrl(uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns ? "localhost" : uri.Host.Trim('[', ']'), uri.Port) { Https = uri.Scheme == "https" };
         return true;
     }
+
+    /// <summary>Whether the listener terminates TLS.</summary>
+    public bool Https { get; init; }
 
     /// <summary>The address to bind, or null for localhost (both loopback addresses).</summary>
     public IPAddress? Address => Host == "localhost" ? null : IPAddress.Parse(Host);

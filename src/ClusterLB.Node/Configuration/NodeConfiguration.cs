@@ -1,5 +1,7 @@
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Admin.Access;
+using ClusterLB.Node.Listeners;
+using ClusterLB.Node.Proxy;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -11,6 +13,12 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
 {
     /// <summary>The configured admin tokens; none means the node generates one at start.</summary>
     public IReadOnlyList<AdminToken> AdminTokens { get; init; } = [];
+
+    /// <summary>Where the proxy listens, as Kestrel will bind it.</summary>
+    public ProxyListeners ProxyListeners { get; init; } = new(ProxyListeners.DefaultUrls, true, true, new Dictionary<string, string?>());
+
+    /// <summary>The private CAs that clusters may name for their backends' certificates.</summary>
+    public BackendAuthorities BackendAuthorities { get; init; } = BackendAuthorities.None;
 
     /// <summary>Reads and checks the <c>ClusterLB</c> and <c>ReverseProxy</c> sections.</summary>
     public static NodeConfiguration Read(IConfiguration configuration)
@@ -27,6 +35,9 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         }
 
         ValidateOptions(options, errors);
+        var listeners = ProxyListeners.Read(configuration, options.Listeners, errors);
+        ValidateAdminCertificate(configuration, options, errors);
+        var backendAuthorities = BackendAuthorities.Read(options.BackendTls, errors);
         errors.AddRange(KestrelLimitsSection.Check(configuration));
         var adminTokens = AdminToken.ReadConfigured(options.Admin, errors);
 
@@ -38,7 +49,34 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
             errors.AddRange(RoutingTableValidator.Validate(table).Select(e => e with { Field = $"{ReverseProxySection.Name}:{e.Field}" }));
         }
 
-        return new NodeConfiguration(options, table, errors) { AdminTokens = adminTokens };
+        return new NodeConfiguration(options, table, errors)
+        {
+            AdminTokens = adminTokens,
+            ProxyListeners = listeners,
+            BackendAuthorities = backendAuthorities,
+        };
+    }
+
+    /// <summary>The admin listener: its URL, and its certificate when that URL is https.</summary>
+    private static void ValidateAdminCertificate(IConfiguration configuration, NodeOptions options, List<ValidationError> errors)
+    {
+        if (!ListenUrl.TryParse(options.AdminUrl, out var admin, out var adminError))
+        {
+            errors.Add(new ValidationError("ClusterLB:AdminUrl", adminError));
+            return;
+        }
+
+        const string at = "ClusterLB:Admin:Certificate";
+        var contentRoot = configuration[HostDefaults.ContentRootKey] is { Length: > 0 } root ? root : Directory.GetCurrentDirectory();
+        var hasCertificate = ProxyListeners.CheckCertificate(configuration.GetSection(at), at, contentRoot, errors);
+        if (admin!.Https && !hasCertificate)
+        {
+            errors.Add(new ValidationError($"{at}:Path", "is required: ClusterLB:AdminUrl is https"));
+        }
+        else if (!admin.Https && hasCertificate)
+        {
+            errors.Add(new ValidationError(at, "is set, but ClusterLB:AdminUrl is not https"));
+        }
     }
 
     /// <summary>An admin body may not come near the replication frame (4 MB), which also carries the rest of the table.</summary>
@@ -46,23 +84,14 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
 
     private static void ValidateOptions(NodeOptions options, List<ValidationError> errors)
     {
-        for (var i = 0; i < options.Listeners.Count; i++)
+        if (options.Https.HttpsPort is < 1 or > 65535)
         {
-            var listener = options.Listeners[i];
-            if (!ListenUrl.TryParse(listener.Url, out _, out var error))
-            {
-                errors.Add(new ValidationError($"ClusterLB:Listeners:{i}:Url", error));
-            }
-
-            if (!Enum.TryParse<Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols>(listener.Protocols, ignoreCase: true, out _))
-            {
-                errors.Add(new ValidationError($"ClusterLB:Listeners:{i}:Protocols", $"'{listener.Protocols}' is not one of Http1, Http2, Http1AndHttp2"));
-            }
+            errors.Add(new ValidationError("ClusterLB:Https:HttpsPort", $"{options.Https.HttpsPort} is not a TCP port (1-65535)"));
         }
 
-        if (!ListenUrl.TryParse(options.AdminUrl, out _, out var adminError))
+        if (options.Https.Hsts.MaxAge < TimeSpan.Zero)
         {
-            errors.Add(new ValidationError("ClusterLB:AdminUrl", adminError));
+            errors.Add(new ValidationError("ClusterLB:Https:Hsts:MaxAge", "must not be negative"));
         }
 
         if (options.Admin.MaxRequestBodySize is < 1024 or > MaxAdminBodySize)
@@ -149,9 +178,9 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         {
             for (var i = 0; i < options.Demo.Backends.Count; i++)
             {
-                if (!ListenUrl.TryParse(options.Demo.Backends[i].Url, out _, out var demoError))
+                if (!ListenUrl.TryParse(options.Demo.Backends[i].Url, out var demo, out var demoError) || demo!.Https)
                 {
-                    errors.Add(new ValidationError($"ClusterLB:Demo:Backends:{i}:Url", demoError));
+                    errors.Add(new ValidationError($"ClusterLB:Demo:Backends:{i}:Url", demo?.Https == true ? "demo backends speak http only" : demoError));
                 }
             }
         }

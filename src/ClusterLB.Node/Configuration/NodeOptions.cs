@@ -2,6 +2,9 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Hosting;
 using ClusterLB.Node.Admin.Access;
+using ClusterLB.Node.Https;
+using ClusterLB.Node.Listeners;
+using ClusterLB.Node.Proxy;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -17,10 +20,10 @@ public sealed class NodeOptions
     /// <summary>Directory for the embedded journal and local state, relative to the working directory.</summary>
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>Proxy listeners. None configured: <see cref="DefaultListenerUrl"/>.</summary>
-    public List<ListenerOptions> Listeners { get; set; } = [];
+    /// <summary>Deprecated alias of <c>Kestrel:Endpoints</c>: the proxy listens where <c>Urls</c> or <c>Kestrel:Endpoints</c> say.</summary>
+    public List<DeprecatedListenerOptions> Listeners { get; set; } = [];
 
-    /// <summary>The admin listener: health, status and the admin API.</summary>
+    /// <summary>The admin listener: health, status and the admin API; https takes <c>ClusterLB:Admin:Certificate</c>.</summary>
     public string AdminUrl { get; set; } = "http://localhost:9090";
 
     /// <summary>Admin API tokens, allowed host names and request limits.</summary>
@@ -53,25 +56,14 @@ public sealed class NodeOptions
     /// <summary>Demo mode: echo backends started inside the node.</summary>
     public DemoOptions Demo { get; set; } = new();
 
-    /// <summary>The proxy listener used when none is configured.</summary>
-    public const string DefaultListenerUrl = "http://localhost:8080";
+    /// <summary>HTTP to HTTPS redirect and HSTS on proxied requests.</summary>
+    public HttpsOptions Https { get; set; } = new();
 
-    /// <summary>Configured listeners, or the default one.</summary>
-    public IReadOnlyList<ListenerOptions> EffectiveListeners =>
-        Listeners.Count > 0 ? Listeners : [new ListenerOptions { Url = DefaultListenerUrl }];
+    /// <summary>HTTPS to backends: private certificate authorities.</summary>
+    public BackendTlsOptions BackendTls { get; set; } = new();
 
     /// <summary>The node's name as shown in status.</summary>
     public string EffectiveNodeName => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
-}
-
-/// <summary>A proxy listener (<c>ClusterLB:Listeners:N</c>).</summary>
-public sealed class ListenerOptions
-{
-    /// <summary>Where to listen, e.g. <c>http://0.0.0.0:8080</c>.</summary>
-    public string Url { get; set; } = "";
-
-    /// <summary>Kestrel's <c>HttpProtocols</c> name: <c>Http1</c>, <c>Http2</c> (cleartext HTTP/2), <c>Http1AndHttp2</c>.</summary>
-    public string Protocols { get; set; } = "Http1";
 }
 
 /// <summary>Demo mode (<c>ClusterLB:Demo</c>): on in the default configuration, off in production.</summary>

@@ -19,6 +19,11 @@ using ClusterLB.Node.Routing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using System.Security.Cryptography.X509Certificates;
+using ClusterLB.Cluster.Security;
+using ClusterLB.Node.Https;
+using ClusterLB.Node.Listeners;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Configuration;
 
 namespace ClusterLB.Node.Hosting;
@@ -27,7 +32,7 @@ namespace ClusterLB.Node.Hosting;
 /// A balancer node: the proxy (Kestrel + YARP + the Akka.NET node) and, on its own listener, the
 /// admin endpoints. Built from checked configuration; nothing opens the journal before <see cref="StartAsync"/>.
 /// </summary>
-public sealed class ClusterLBNode : IAsyncDisposable
+public sealed partial class ClusterLBNode : IAsyncDisposable
 {
     private readonly WebApplication _proxy;
     private readonly WebApplication _admin;
@@ -51,6 +56,9 @@ public sealed class ClusterLBNode : IAsyncDisposable
     /// <summary>The file holding the generated admin token; null when tokens are configured.</summary>
     public string? GeneratedAdminTokenFile => _proxy.Services.GetRequiredService<AdminCredentials>().GeneratedTokenFile;
 
+    /// <summary>The self-signed certificate of https listeners without one of their own; in use once such a listener started.</summary>
+    public SelfSignedCertificate SelfSignedCertificate => _proxy.Services.GetRequiredService<SelfSignedCertificate>();
+
     /// <summary>URL of the admin listener, once started.</summary>
     public string AdminUrl => Addresses(_admin)[0];
 
@@ -67,14 +75,8 @@ public sealed class ClusterLBNode : IAsyncDisposable
         var journal = Journal.Resolve(options.Persistence, dataDirectory);
         var seed = new RoutingTableSeed(configuration.ConfiguredTable, $"the {ReverseProxySection.Name} configuration section");
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            KestrelLimitsSection.Configure(builder.Configuration, kestrel.Limits);
-            foreach (var listener in options.EffectiveListeners)
-            {
-                Bind(kestrel, listener.Url, Enum.Parse<HttpProtocols>(listener.Protocols, ignoreCase: true));
-            }
-        });
+        var selfSigned = new SelfSignedCertificate(dataDirectory, TimeProvider.System);
+        ListenTheAspNetWay(builder, configuration.ProxyListeners, selfSigned);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrainTimeout);
 
         builder.Services.AddSingleton(configuration);
@@ -85,6 +87,12 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(LastTableFile.For(dataDirectory, options.EffectiveNodeName));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(selfSigned);
+        builder.Services.AddSingleton(options.Https);
+        builder.Services.AddSingleton<HttpsEnforcement>();
+        builder.Services.AddSingleton(configuration.BackendAuthorities);
+        builder.Services.AddSingleton<TlsMetadata>();
+        builder.Services.AddSingleton<IForwarderHttpClientFactory, BackendTlsHttpClientFactory>();
         builder.Services.AddSingleton<IHostLifetime, WithdrawingLifetime>();
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<PassiveHealthCounters>();
@@ -95,7 +103,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton<IHealthVerdictConsumer>(s => s.GetRequiredService<HealthVerdictApplier>());
         builder.Services.AddSingleton<IMemberReportSource, NodeReportSource>();
         var listeners = new NodeListeners();
-        foreach (var url in options.EffectiveListeners.Select(l => l.Url).Append(options.AdminUrl))
+        foreach (var url in configuration.ProxyListeners.Urls.Append(options.AdminUrl))
         {
             listeners.Add(url);
         }
@@ -115,9 +123,15 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddAkka(options.Cluster.Name, (akka, services) => akka.WithClusterLB(options.Cluster, journal, seed, services));
 
         var proxy = builder.Build();
+        if (configuration.ProxyListeners.DeprecatedListeners.Count > 0)
+        {
+            Log.DeprecatedListeners(proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterLBNode>());
+        }
+
         proxy.UseRoutePolicies();
         proxy.MapReverseProxy(pipeline =>
         {
+            pipeline.UseHttpsEnforcement();
             pipeline.UseAmbiguousPathRejection();
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
@@ -127,8 +141,13 @@ public sealed class ClusterLBNode : IAsyncDisposable
         });
 
         var adminBuilder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = builder.Environment.EnvironmentName });
+        // The admin listener is ClusterLB:AdminUrl alone: not the proxy's Urls, ASPNETCORE_URLS, HTTP_PORTS or
+        // Kestrel section, which the slim builder would read from the environment and appsettings.json.
+        adminBuilder.Configuration.Sources.Clear();
+        adminBuilder.Configuration.AddInMemoryCollection([new(WebHostDefaults.PreferHostingUrlsKey, "false")]);
         adminBuilder.Logging.ClearProviders();
-        adminBuilder.WebHost.ConfigureKestrel(kestrel => Bind(kestrel, options.AdminUrl, HttpProtocols.Http1AndHttp2));
+        var adminCertificate = AdminCertificate(options, builder.Environment.ContentRootPath);
+        adminBuilder.WebHost.ConfigureKestrel(kestrel => BindAdmin(kestrel, options.AdminUrl, adminCertificate));
         var admin = adminBuilder.Build();
         ListenUrl.TryParse(options.AdminUrl, out var adminListen, out _);
         var guard = new AdminGuard(
@@ -195,17 +214,71 @@ public sealed class ClusterLBNode : IAsyncDisposable
         await _proxy.DisposeAsync();
     }
 
-    private static void Bind(KestrelServerOptions kestrel, string url, HttpProtocols protocols)
+    /// <summary>
+    /// The proxy listens where Kestrel's own configuration says (WebApplication binds the Kestrel section,
+    /// reloading it and the certificate files it names on change); the deprecated alias and the defaults
+    /// are added as that configuration.
+    /// </summary>
+    private static void ListenTheAspNetWay(WebApplicationBuilder builder, ProxyListeners listeners, SelfSignedCertificate selfSigned)
+    {
+        if (listeners.DeprecatedListeners.Count > 0)
+        {
+            builder.Configuration.AddInMemoryCollection(listeners.DeprecatedListeners);
+        }
+
+        if (listeners.UsesDefaults)
+        {
+            builder.WebHost.UseUrls([.. ProxyListeners.DefaultUrls]);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            KestrelLimitsSection.Configure(builder.Configuration, kestrel.Limits);
+            if (listeners.NeedsSelfSignedCertificate)
+            {
+                // Kestrel applies these defaults first, then an endpoint's own certificate over them.
+                kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = selfSigned.Certificate);
+            }
+        });
+    }
+
+    private static X509Certificate2? AdminCertificate(NodeOptions options, string contentRoot)
+    {
+        ListenUrl.TryParse(options.AdminUrl, out var listen, out _);
+        if (!listen!.Https)
+        {
+            return null;
+        }
+
+        var certificate = options.Admin.Certificate;
+        return CertificateFiles.Load(ProxyListeners.Source(certificate.Path, certificate.KeyPath, certificate.Password, "ClusterLB:Admin:Certificate", contentRoot));
+    }
+
+    private static void BindAdmin(KestrelServerOptions kestrel, string url, X509Certificate2? certificate)
     {
         ListenUrl.TryParse(url, out var listen, out _);
+        Action<ListenOptions> configure = l =>
+        {
+            l.Protocols = HttpProtocols.Http1AndHttp2;
+            if (certificate is not null)
+            {
+                l.UseHttps(certificate);
+            }
+        };
         if (listen!.Address is { } address)
         {
-            kestrel.Listen(address, listen.Port, l => l.Protocols = protocols);
+            kestrel.Listen(address, listen.Port, configure);
         }
         else
         {
-            kestrel.ListenLocalhost(listen.Port, l => l.Protocols = protocols);
+            kestrel.ListenLocalhost(listen.Port, configure);
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "ClusterLB:Listeners is deprecated: configure the proxy's listeners with Urls or Kestrel:Endpoints (docs/configuration.md, Listeners and HTTPS)")]
+        public static partial void DeprecatedListeners(ILogger logger);
     }
 
     private static IReadOnlyList<string> Addresses(WebApplication app) =>

@@ -80,7 +80,11 @@ public static class NodeProgram
 
     private static void PrintWelcome(ClusterLBNode node)
     {
-        var proxy = node.ProxyUrls.FirstOrDefault() ?? "";
+        var proxy = node.ProxyUrls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? node.ProxyUrls.FirstOrDefault() ?? "";
+        var selfSigned = node.SelfSignedCertificate;
+        var https = selfSigned.InUse
+            ? $"\n  https:  self-signed certificate {selfSigned.CertificatePath}\n          SHA-256 fingerprint {selfSigned.Fingerprint}"
+            : "";
         var token = node.GeneratedAdminTokenFile is { } file
             ? $"the admin token is in {file} (readable only by this user)"
             : "admin tokens come from ClusterLB:Admin:Tokens";
@@ -88,7 +92,7 @@ public static class NodeProgram
         Console.WriteLine($"""
 
             ClusterLB node '{node.Configuration.Options.EffectiveNodeName}' is up.
-              proxy:  {string.Join(", ", node.ProxyUrls)}
+              proxy:  {string.Join(", ", node.ProxyUrls)}{https}
               admin:  {node.AdminUrl}; {token}
             Try:
               curl {proxy}/                      # answered by a backend, which says its name

@@ -13,7 +13,7 @@ namespace ClusterLB.Node.Routing;
 /// the node can know: a destination that is one of its own listeners, a route constraint that could
 /// burn CPU.
 /// </summary>
-public sealed class YarpValidation(IConfigValidator validator, NodeListeners listeners) : IRoutingTableValidator
+public sealed class YarpValidation(IConfigValidator validator, NodeListeners listeners, Https.TlsMetadata tlsMetadata) : IRoutingTableValidator
 {
     /// <summary>ClusterLB's own checks, then YARP's: what the routing-table writer runs before it persists.</summary>
     public IReadOnlyList<ValidationError> Validate(RoutingTable table)
@@ -34,6 +34,7 @@ public sealed class YarpValidation(IConfigValidator validator, NodeListeners lis
         }
 
         AddNodeChecks(table, errors);
+        tlsMetadata.Check(table, errors);
         var (routes, clusters) = YarpConfigMapper.Map(table);
         foreach (var route in routes)
         {

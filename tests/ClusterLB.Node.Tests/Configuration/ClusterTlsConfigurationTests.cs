@@ -55,7 +55,7 @@ public sealed class ClusterTlsConfigurationTests
         using var node = NodeProcess.Start(directory,
         [
             $"--ClusterLB:DataDirectory={Path.Combine(directory, "data")}",
-            "--ClusterLB:Listeners:0:Url=http://127.0.0.1:0",
+            "--Urls=http://127.0.0.1:0",
             "--ClusterLB:AdminUrl=http://127.0.0.1:0",
             $"--ClusterLB:Cluster:Seeds:0={Seed}",
         ]);

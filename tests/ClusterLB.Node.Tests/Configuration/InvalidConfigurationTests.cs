@@ -14,13 +14,17 @@ public sealed class InvalidConfigurationTests
         "--ReverseProxy:Clusters:backends:Destinations:one:Address=http://127.0.0.1:5999/",
     ];
 
+    private static readonly string[] Https = ["--Kestrel:Endpoints:web:Url=https://127.0.0.1:0"];
+
+    private static readonly NodeCertificateFiles Site = new TestCertificateAuthority("ClusterLB bad input CA").Issue("site", keyPassword: "site-secret");
+
     public static TheoryData<string, string[], string> BadInputs() => new()
     {
         { "route naming an unknown cluster", ["--ReverseProxy:Routes:api:ClusterId=nowhere"], "ReverseProxy:Routes:api:ClusterId" },
         { "destination address that is not absolute", ["--ReverseProxy:Clusters:backends:Destinations:one:Address=backend-1:8080"], "ReverseProxy:Clusters:backends:Destinations:one:Address" },
         { "destination address that is not http", ["--ReverseProxy:Clusters:backends:Destinations:one:Address=ftp://10.1.1.1/"], "ReverseProxy:Clusters:backends:Destinations:one:Address" },
         { "unknown load-balancing policy", ["--ReverseProxy:Clusters:backends:LoadBalancingPolicy=Fastest"], "ReverseProxy:Clusters:backends:LoadBalancingPolicy" },
-        { "malformed listen URL", ["--ClusterLB:Listeners:0:Url=http//0.0.0.0:8080"], "ClusterLB:Listeners:0:Url" },
+        { "malformed listen URL", ["--Urls=http//0.0.0.0:8080"], "Urls" },
         { "malformed admin URL", ["--ClusterLB:AdminUrl=localhost:9090"], "ClusterLB:AdminUrl" },
         { "field YARP's schema does not have", ["--ReverseProxy:Routes:api:Mtach:Path=/x"], "ReverseProxy:Routes:api:Mtach: unknown field 'Mtach'; did you mean 'Match'?" },
         { "route pattern YARP rejects", ["--ReverseProxy:Routes:api:Match:Path=/api/{**rest"], "ReverseProxy:Routes:api:Match:Path" },
@@ -40,6 +44,16 @@ public sealed class InvalidConfigurationTests
         { "admin token file that does not exist", ["--ClusterLB:Admin:Tokens:ops:TokenFile=/nonexistent/ops.token", "--ClusterLB:Admin:Tokens:ops:Role=read"], "ClusterLB:Admin:Tokens:ops:TokenFile" },
         { "admin body cap beyond the replication frame", ["--ClusterLB:Admin:MaxRequestBodySize=100000000"], "ClusterLB:Admin:MaxRequestBodySize" },
         { "probe interval that overflows a timer", ["--ReverseProxy:Clusters:backends:HealthCheck:Active:Interval=10000000.00:00:00"], "ReverseProxy:Clusters:backends:HealthCheck:Active:Interval" },
+        { "https certificate file that does not exist", [.. Https, "--Kestrel:Endpoints:web:Certificate:Path=/nonexistent/site.pem", "--Kestrel:Endpoints:web:Certificate:KeyPath=/nonexistent/site.key"], "Kestrel:Endpoints:web:Certificate:Path: cannot read '/nonexistent/site.pem': file not found" },
+        { "https certificate whose PFX password is wrong", [.. Https, $"--Kestrel:Endpoints:web:Certificate:Path={Site.Pfx}", "--Kestrel:Endpoints:web:Certificate:Password=not-it"], "Kestrel:Endpoints:web:Certificate:Password" },
+        { "https certificate without its private key", [.. Https, $"--Kestrel:Endpoints:web:Certificate:Path={Site.Certificate}"], "Kestrel:Endpoints:web:Certificate:KeyPath" },
+        { "SNI host pattern that is not one", [.. Https, $"--Kestrel:Endpoints:web:Certificate:Path={Site.Pfx}", "--Kestrel:Endpoints:web:Certificate:Password=site-secret", $"--Kestrel:Endpoints:web:Sni:shop.*.test:Certificate:Path={Site.Pfx}", "--Kestrel:Endpoints:web:Sni:shop.*.test:Certificate:Password=site-secret"], "Kestrel:Endpoints:web:Sni:shop.*.test" },
+        { "endpoint URL that is not one", ["--Kestrel:Endpoints:web:Url=https//127.0.0.1:0"], "Kestrel:Endpoints:web:Url" },
+        { "endpoint protocols Kestrel does not know", ["--Kestrel:Endpoints:web:Url=http://127.0.0.1:0", "--Kestrel:Endpoints:web:Protocols=Http4"], "Kestrel:Endpoints:web:Protocols" },
+        { "https admin URL without a certificate", ["--ClusterLB:AdminUrl=https://127.0.0.1:0"], "ClusterLB:Admin:Certificate:Path" },
+        { "backend CA file that does not exist", ["--ClusterLB:BackendTls:Authorities:internal:Path=/nonexistent/ca.pem"], "ClusterLB:BackendTls:Authorities:internal:Path" },
+        { "cluster naming a backend CA the node does not have", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.BackendCa=internal"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.BackendCa" },
+        { "route HTTPS switch that is not true or false", ["--ReverseProxy:Routes:api:Metadata:ClusterLB.HttpsRedirect=yes"], "ReverseProxy:Routes:api:Metadata:ClusterLB.HttpsRedirect" },
         { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
     };
 
@@ -88,7 +102,27 @@ public sealed class InvalidConfigurationTests
     [
         ..ValidTable,
         $"--ClusterLB:DataDirectory={dataDirectory}",
-        "--ClusterLB:Listeners:0:Url=http://127.0.0.1:0",
+        "--Urls=http://127.0.0.1:0",
         "--ClusterLB:AdminUrl=http://127.0.0.1:0",
     ];
+
+    [Fact]
+    public async Task Every_bad_listener_setting_is_listed_at_once()
+    {
+        var directory = TempDirectory.Create("clusterlb-badlisteners");
+        var dataDirectory = Path.Combine(directory, "data");
+
+        using var node = NodeProcess.Start(directory, Args(dataDirectory).Concat(
+        [
+            "--Kestrel:Endpoints:web:Url=https://127.0.0.1:0",
+            "--Kestrel:Endpoints:web:Certificate:Path=/nonexistent/site.pfx",
+            "--Kestrel:Endpoints:api:Url=http://127.0.0.1:0",
+            "--Kestrel:Endpoints:api:Protocols=Spdy",
+        ]));
+
+        Assert.Equal(NodeProgram.ConfigurationErrorExitCode, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Kestrel:Endpoints:web:Certificate:Path", node.Stderr);
+        Assert.Contains("Kestrel:Endpoints:api:Protocols", node.Stderr);
+        Assert.False(Directory.Exists(dataDirectory));
+    }
 }

@@ -36,14 +36,28 @@ public sealed class TestCertificateAuthority
 
     public string CaCertificatePath { get; }
 
-    /// <summary>Issues a node certificate for loopback; <paramref name="validFor"/> negative makes an expired one.</summary>
-    public NodeCertificateFiles Issue(string name, TimeSpan? validFor = null, string? keyPassword = null)
+    /// <summary>
+    /// Issues a certificate for loopback (or for <paramref name="hostNames"/> only); <paramref name="validFor"/> negative makes an expired one.
+    /// Files of the same <paramref name="name"/> are replaced.
+    /// </summary>
+    public NodeCertificateFiles Issue(string name, TimeSpan? validFor = null, string? keyPassword = null, string[]? hostNames = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        names.AddDnsName("localhost");
+        if (hostNames is null)
+        {
+            names.AddIpAddress(System.Net.IPAddress.Loopback);
+            names.AddDnsName("localhost");
+        }
+        else
+        {
+            foreach (var host in hostNames)
+            {
+                names.AddDnsName(host);
+            }
+        }
+
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));

@@ -16,7 +16,7 @@ public sealed class TestNode : IAsyncDisposable
     {
         Node = node;
         DataDirectory = dataDirectory;
-        Proxy = new HttpClient { BaseAddress = new Uri(node.ProxyUrls[0]), Timeout = TimeSpan.FromSeconds(60) };
+        Proxy = new HttpClient { BaseAddress = new Uri(node.ProxyUrls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? node.ProxyUrls[0]), Timeout = TimeSpan.FromSeconds(60) };
         Admin = AdminClient(WriteToken);
     }
 
@@ -127,7 +127,7 @@ public sealed class TestNode : IAsyncDisposable
     {
         ["ClusterLB:NodeName"] = "test-node",
         ["ClusterLB:DataDirectory"] = dataDirectory,
-        ["ClusterLB:Listeners:0:Url"] = "http://127.0.0.1:0",
+        ["Urls"] = "http://127.0.0.1:0",
         ["ClusterLB:AdminUrl"] = "http://127.0.0.1:0",
         ["ClusterLB:Cluster:Hostname"] = "127.0.0.1",
         ["ClusterLB:Cluster:Port"] = "0",

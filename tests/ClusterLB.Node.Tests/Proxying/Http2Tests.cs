@@ -12,7 +12,8 @@ public sealed class Http2Tests
         var settings = new RouteSettings()
             .Route("echo", "/echo", "echo")
             .Cluster("echo", ("alpha", backends[0].Url))
-            .With("ClusterLB:Listeners:0:Protocols", "Http2");
+            .With("Kestrel:Endpoints:proxy:Url", "http://127.0.0.1:0")
+            .With("Kestrel:Endpoints:proxy:Protocols", "Http2");
         await using var node = await TestNode.StartAsync(settings);
 
         using var client = new HttpClient { BaseAddress = node.Proxy.BaseAddress };

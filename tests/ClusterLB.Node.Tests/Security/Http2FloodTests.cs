@@ -21,7 +21,8 @@ public sealed class Http2FloodFixture : IAsyncLifetime
         var settings = new RouteSettings()
             .Route("rec", "/rec", "rec")
             .Cluster("rec", ("recorder", Backend.Url))
-            .With("ClusterLB:Listeners:0:Protocols", "Http2")
+            .With("Kestrel:Endpoints:proxy:Url", "http://127.0.0.1:0")
+            .With("Kestrel:Endpoints:proxy:Protocols", "Http2")
             .With("Kestrel:Limits:Http2:MaxStreamsPerConnection", MaxStreamsPerConnection.ToString());
         Node = await TestNode.StartAsync(settings);
     }

@@ -27,7 +27,7 @@ public sealed class SecretsTests
         using var node = NodeProcess.Start(directory,
         [
             $"--ClusterLB:DataDirectory={Path.Combine(directory, "data")}",
-            $"--ClusterLB:Listeners:0:Url=http://127.0.0.1:{proxyPort}",
+            $"--Urls=http://127.0.0.1:{proxyPort}",
             $"--ClusterLB:AdminUrl=http://127.0.0.1:{adminPort}",
             "--ReverseProxy:Routes:a:ClusterId=one",
             "--ReverseProxy:Routes:a:Match:Path=/{**rest}",

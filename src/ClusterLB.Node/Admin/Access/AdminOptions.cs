@@ -20,6 +20,22 @@ public sealed class AdminOptions
 
     /// <summary>Largest admin request body, in bytes.</summary>
     public long MaxRequestBodySize { get; set; } = DefaultMaxRequestBodySize;
+
+    /// <summary>The certificate of an https <c>ClusterLB:AdminUrl</c>, in Kestrel's shape.</summary>
+    public AdminCertificateOptions Certificate { get; set; } = new();
+}
+
+/// <summary>The admin listener's certificate (<c>ClusterLB:Admin:Certificate</c>), shaped like a Kestrel endpoint's.</summary>
+public sealed class AdminCertificateOptions
+{
+    /// <summary>A PEM certificate (its key in <see cref="KeyPath"/>) or a PFX file.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>The PEM private key of <see cref="Path"/>.</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>Password of the PFX file or encrypted key; give it through the environment.</summary>
+    public string? Password { get; set; }
 }
 
 /// <summary>One named admin token (<c>ClusterLB:Admin:Tokens:{name}</c>).</summary>
