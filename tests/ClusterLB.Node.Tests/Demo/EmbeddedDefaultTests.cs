@@ -36,6 +36,8 @@ public sealed class EmbeddedDefaultTests
 
         Assert.Equal(["backend-1", "backend-2", "backend-3"], answeredBy.Order());
         Assert.Contains("curl http://localhost:8080/", node.Stdout);
+        Assert.Contains("https://localhost:8443", node.Stdout);
+        Assert.Contains("SHA-256 fingerprint", node.Stdout);
 
         // Secure by default: the admin API needs the token the node generated, which it names but never prints.
         var token = (await File.ReadAllTextAsync(Path.Combine(workingDirectory, "data", "admin.token"))).Trim();
