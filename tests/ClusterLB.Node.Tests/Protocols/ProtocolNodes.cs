@@ -11,8 +11,9 @@ internal static class ProtocolNodes
     /// connect without TLS. The only place protocol tests name listener settings.
     /// </summary>
     public static Task<TestNode> StartWithH2cListenerAsync(RouteSettings routes) => TestNode.StartAsync(routes
-        .With("ClusterLB:Listeners:0:Url", "http://127.0.0.1:0")
-        .With("ClusterLB:Listeners:0:Protocols", "Http2"));
+        .With("Urls", null)
+        .With("Kestrel:Endpoints:h2c:Url", "http://127.0.0.1:0")
+        .With("Kestrel:Endpoints:h2c:Protocols", "Http2"));
 
     /// <summary>Starts an echo backend with an HTTP/1.1 endpoint and an HTTP/2-only cleartext (h2c) endpoint.</summary>
     public static async Task<EchoServer> StartH2cBackendAsync(string name)
