@@ -21,7 +21,7 @@ public sealed class ProxyFixture : IAsyncLifetime
             .Cluster("half-dead", ("alpha", Backends[0].Url), ("refusing", $"http://127.0.0.1:{ClosedPort.Find()}"))
             .Route("empty", "/empty", "empty")
             .With("ReverseProxy:Clusters:empty:LoadBalancingPolicy", "RoundRobin")
-            .Route("slow", "/slow", "echo", timeout: "00:00:01");
+            .Route("slow", "/slow", "echo", timeout: "00:00:03"); // wide enough for a loaded machine; /slow/?delay=10000 still outlasts it
         Node = await TestNode.StartAsync(routes);
     }
 
