@@ -63,6 +63,7 @@ public static class RoutingTableDecisions
             RemoveDestination remove when !table.Clusters.TryGetValue(remove.ClusterId, out var cluster) || !cluster.Destinations.ContainsKey(remove.DestinationId) =>
                 Reject(RejectionReason.NotFound, $"Clusters:{remove.ClusterId}:Destinations:{remove.DestinationId}", "does not exist"),
             RemoveDestination remove => (new DestinationRemoved(remove.ClusterId, remove.DestinationId, now), null),
+            SetPolicies set => (new PoliciesSet(set.Policies, now), null),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown routing-table command."),
         };
 

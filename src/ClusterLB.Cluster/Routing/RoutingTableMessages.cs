@@ -1,4 +1,5 @@
 using ClusterLB.Cluster.Serialization;
+using ClusterLB.Core.Policies;
 using ClusterLB.Core.Routing;
 
 namespace ClusterLB.Cluster.Routing;
@@ -28,6 +29,9 @@ public sealed record SetDestination(string ClusterId, string DestinationId, Dest
 
 /// <summary>Remove one destination from its cluster.</summary>
 public sealed record RemoveDestination(string ClusterId, string DestinationId) : IRoutingTableCommand;
+
+/// <summary>Replace the named policies as a whole.</summary>
+public sealed record SetPolicies(PolicyDefinitions Policies) : IRoutingTableCommand;
 
 /// <summary>Ask the writer for the table it holds.</summary>
 public sealed record GetRoutingTable : IClusterLBMessage

@@ -37,6 +37,8 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["rt-remove-cluster"] = typeof(RemoveCluster),
         ["rt-set-destination"] = typeof(SetDestination),
         ["rt-remove-destination"] = typeof(RemoveDestination),
+        ["rt-policies-set"] = typeof(PoliciesSet),
+        ["rt-set-policies"] = typeof(SetPolicies),
         ["rt-accepted"] = typeof(RoutingTableChangeAccepted),
         ["rt-rejected"] = typeof(RoutingTableChangeRejected),
         ["rt-get"] = typeof(GetRoutingTable),

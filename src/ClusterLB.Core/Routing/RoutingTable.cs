@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ClusterLB.Core.Policies;
 
 namespace ClusterLB.Core.Routing;
 
@@ -22,17 +23,22 @@ public sealed record RoutingTable
     public ImmutableSortedDictionary<string, ClusterDefinition> Clusters { get; init; } =
         ImmutableSortedDictionary<string, ClusterDefinition>.Empty.WithComparers(StringComparer.Ordinal);
 
-    /// <summary>Builds an unversioned table from routes and clusters, e.g. read from configuration.</summary>
-    public static RoutingTable From(IEnumerable<RouteDefinition> routes, IEnumerable<ClusterDefinition> clusters) => new()
+    /// <summary>Named policies the routes reference.</summary>
+    public PolicyDefinitions Policies { get; init; } = PolicyDefinitions.None;
+
+    /// <summary>Builds an unversioned table from routes, clusters and policies, e.g. read from configuration.</summary>
+    public static RoutingTable From(IEnumerable<RouteDefinition> routes, IEnumerable<ClusterDefinition> clusters, PolicyDefinitions? policies = null) => new()
     {
         Routes = routes.ToImmutableSortedDictionary(r => r.RouteId, r => r, StringComparer.Ordinal),
         Clusters = clusters.ToImmutableSortedDictionary(c => c.ClusterId, c => c, StringComparer.Ordinal),
+        Policies = policies ?? PolicyDefinitions.None,
     };
 
     /// <summary>Returns the table after <paramref name="change"/>, one version later.</summary>
     public RoutingTable Apply(IRoutingTableEvent change) => (change switch
     {
-        RoutingTableImported imported => From(imported.Routes, imported.Clusters),
+        RoutingTableImported imported => From(imported.Routes, imported.Clusters, imported.Policies),
+        PoliciesSet set => this with { Policies = set.Policies },
         RouteSet set => this with { Routes = Routes.SetItem(set.Route.RouteId, set.Route) },
         RouteRemoved removed => this with { Routes = Routes.Remove(removed.RouteId) },
         ClusterSet set => this with { Clusters = Clusters.SetItem(set.Cluster.ClusterId, set.Cluster) },

@@ -1,3 +1,5 @@
+using ClusterLB.Core.Policies;
+
 namespace ClusterLB.Core.Routing;
 
 /// <summary>A persisted change of the routing table. Each one raises the table's version by one.</summary>
@@ -10,16 +12,21 @@ public interface IRoutingTableEvent
 /// <param name="Clusters">The new clusters.</param>
 /// <param name="Source">Where the table came from, e.g. <c>configuration</c>.</param>
 /// <param name="At">When the change was accepted.</param>
+/// <param name="Policies">The new named policies; none in events written before policies existed.</param>
 public sealed record RoutingTableImported(
     IReadOnlyList<RouteDefinition> Routes,
     IReadOnlyList<ClusterDefinition> Clusters,
     string Source,
-    DateTimeOffset At) : IRoutingTableEvent
+    DateTimeOffset At,
+    PolicyDefinitions? Policies = null) : IRoutingTableEvent
 {
-    /// <summary>An import of every route and cluster of <paramref name="table"/>.</summary>
+    /// <summary>An import of every route, cluster and policy of <paramref name="table"/>.</summary>
     public static RoutingTableImported Of(RoutingTable table, string source, DateTimeOffset at) =>
-        new(table.Routes.Values.ToList(), table.Clusters.Values.ToList(), source, at);
+        new(table.Routes.Values.ToList(), table.Clusters.Values.ToList(), source, at, table.Policies);
 }
+
+/// <summary>The named policies were replaced as a whole.</summary>
+public sealed record PoliciesSet(PolicyDefinitions Policies, DateTimeOffset At) : IRoutingTableEvent;
 
 /// <summary>A route was added or replaced.</summary>
 public sealed record RouteSet(RouteDefinition Route, DateTimeOffset At) : IRoutingTableEvent;

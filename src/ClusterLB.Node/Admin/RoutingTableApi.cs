@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using ClusterLB.Cluster.Hosting;
 using ClusterLB.Cluster.Routing;
+using ClusterLB.Core.Policies;
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Routing;
@@ -35,6 +36,11 @@ public static class RoutingTableApi
         admin.MapGet("/admin/routing-table", () => state.AppliedTable is { } table
             ? Results.Text(RoutingTableJson.Canonical(table), "application/json")
             : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        admin.MapGet("/admin/policies", () => state.AppliedTable is { } table
+            ? Results.Text(JsonSerializer.Serialize(table.Policies, RoutingTableJson.Options), "application/json")
+            : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        admin.MapPut("/admin/policies", (HttpRequest request) => WithBody<PolicyDefinitions>(request, policies => new SetPolicies(policies), Writer()));
 
         admin.MapPost("/admin/routes/{id}", (string id, HttpRequest request) =>
             WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: true), Writer()));

@@ -42,7 +42,7 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         var adminTokens = AdminToken.ReadConfigured(options.Admin, errors);
 
         var proxyErrors = new List<ValidationError>();
-        var table = ReverseProxySection.Read(configuration, proxyErrors);
+        var table = ReverseProxySection.Read(configuration, proxyErrors) with { Policies = options.Policies };
         errors.AddRange(proxyErrors);
         if (proxyErrors.Count == 0)
         {

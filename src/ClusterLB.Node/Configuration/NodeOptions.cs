@@ -1,6 +1,7 @@
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Hosting;
+using ClusterLB.Core.Policies;
 using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Https;
 using ClusterLB.Node.Listeners;
@@ -52,6 +53,12 @@ public sealed class NodeOptions
 
     /// <summary>Key-based affinity overrides.</summary>
     public AffinitySettings Affinity { get; set; } = new();
+
+    /// <summary>
+    /// Named policies routes reference (rate limits, caching ...): the seed of the routing table's
+    /// policies, as <c>ReverseProxy</c> is of its routes and clusters.
+    /// </summary>
+    public PolicyDefinitions Policies { get; set; } = PolicyDefinitions.None;
 
     /// <summary>Demo mode: echo backends started inside the node.</summary>
     public DemoOptions Demo { get; set; } = new();

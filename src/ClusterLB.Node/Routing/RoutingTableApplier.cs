@@ -21,6 +21,7 @@ internal sealed partial class RoutingTableApplier(
     HealthVerdictApplier verdicts,
     LastTableFile lastTable,
     NodeConfiguration configuration,
+    IEnumerable<IAppliedTableObserver> observers,
     IServiceProvider services,
     ILogger<RoutingTableApplier> logger) : IRoutingTableConsumer
 {
@@ -57,6 +58,11 @@ internal sealed partial class RoutingTableApplier(
     private void Run(RoutingTable table, TableSource source)
     {
         var (routes, clusters) = YarpConfigMapper.Map(table);
+        foreach (var observer in observers)
+        {
+            observer.Applying(table); // before YARP routes by the new table, so policies are there for its first request
+        }
+
         yarp.Update(routes, clusters);
         state.TableApplied(table, source);
         verdicts.ApplyToProxy();

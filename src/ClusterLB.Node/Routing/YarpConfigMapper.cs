@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
+using ClusterLB.Core.Policies;
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Health;
 using Microsoft.AspNetCore.Http;
@@ -13,10 +14,14 @@ public static class YarpConfigMapper
 {
     /// <summary>YARP's view of <paramref name="table"/>.</summary>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Map(RoutingTable table) =>
-        (table.Routes.Values.Select(MapRoute).ToList(), table.Clusters.Values.Select(MapCluster).ToList());
+        (table.Routes.Values.Select(r => MapRoute(r, table.Policies)).ToList(), table.Clusters.Values.Select(MapCluster).ToList());
 
-    /// <summary>YARP's form of one route.</summary>
-    public static RouteConfig MapRoute(RouteDefinition route) => new()
+    /// <summary>
+    /// YARP's form of one route. A route field that names one of the table's <paramref name="policies"/>
+    /// is served by ClusterLB's own middleware, cluster-wide, so it is left out of YARP's route (ASP.NET's
+    /// middleware knows only the policies registered with the services).
+    /// </summary>
+    public static RouteConfig MapRoute(RouteDefinition route, PolicyDefinitions policies) => new()
     {
         RouteId = route.RouteId,
         ClusterId = route.ClusterId,
