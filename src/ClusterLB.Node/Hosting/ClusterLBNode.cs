@@ -105,6 +105,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.Configure<RouteOptions>(routing => routing.SetParameterPolicy<LinearRegexRouteConstraint>("regex"));
         builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
         builder.Services.AddRoutePolicies();
+        builder.Services.AddClientEdge(options);
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
         if (options.Demo.Enabled)
@@ -115,6 +116,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddAkka(options.Cluster.Name, (akka, services) => akka.WithClusterLB(options.Cluster, journal, seed, services));
 
         var proxy = builder.Build();
+        proxy.UseClientEdge();
         proxy.UseRoutePolicies();
         proxy.MapReverseProxy(pipeline =>
         {
