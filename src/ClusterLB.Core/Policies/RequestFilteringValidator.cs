@@ -44,18 +44,31 @@ public static class RequestFilteringValidator
         }
 
         text = text.Trim();
-        if (!text.Contains('/'))
+        var slash = text.IndexOf('/');
+        if (!IPAddress.TryParse(slash < 0 ? text : text[..slash], out var address) || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
-            if (!IPAddress.TryParse(text, out var address))
+            return false;
+        }
+
+        var bits = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128;
+        var prefix = bits;
+        if (slash >= 0 && (!int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, null, out prefix) || prefix > bits))
+        {
+            return false;
+        }
+
+        // A host bit set after the prefix is most likely a typo (10.0.0.1/8 meant as 10.0.0.0/8 or 10.0.0.1/32).
+        var bytes = address.GetAddressBytes();
+        for (var i = prefix; i < bits; i++)
+        {
+            if ((bytes[i / 8] & (0x80 >> (i % 8))) != 0)
             {
                 return false;
             }
-
-            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
         }
 
-        return IPNetwork.TryParse(text, out network);
+        network = new IPNetwork(address, prefix);
+        return true;
     }
 
     private static void ValidatePolicy(List<ValidationError> errors, string at, string name, RequestFilteringPolicy policy)
