@@ -95,6 +95,20 @@ public sealed class EdgeConfigurationTests
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public void Demo_configuration_with_its_edge_route_is_valid()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(directory.FullName, "src", "ClusterLB.Node", "appsettings.Development.json")))
+        {
+            directory = directory.Parent ?? throw new InvalidOperationException("repository root not found");
+        }
+
+        var errors = Read(File.ReadAllText(Path.Combine(directory.FullName, "src", "ClusterLB.Node", "appsettings.Development.json")));
+
+        Assert.Empty(errors);
+    }
+
     private static IReadOnlyList<Core.Routing.ValidationError> Read(string json) =>
         NodeConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(Json.Settings(json)).Build()).Errors;
 }
