@@ -9,11 +9,14 @@ public sealed class TrustedProxyFixture : IAsyncLifetime
 {
     public EdgeBackend Backend { get; private set; } = null!;
 
+    public Backends Named { get; private set; } = null!;
+
     public TestNode Node { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Backend = await EdgeBackend.StartAsync();
+        Named = await Backends.StartAsync("alpha", "beta");
         Node = await TestNode.StartAsync(Json.Settings($$"""
         {
           "ClusterLB": {
@@ -30,9 +33,16 @@ public sealed class TrustedProxyFixture : IAsyncLifetime
               "clients": { "ClusterId": "backend", "Match": { "Path": "/clients/{**rest}" }, "Metadata": { "ClusterLB.RequestFilter": "documentation-clients" } },
               "open": { "ClusterId": "backend", "Match": { "Path": "/open/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/open" } ] },
               "raw": { "ClusterId": "backend", "Match": { "Path": "/raw/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/raw" } ],
-                       "Metadata": { "ClusterLB.Compression": "off" } }
+                       "Metadata": { "ClusterLB.Compression": "off" } },
+              "pinned": { "ClusterId": "pinned", "Match": { "Path": "/pinned/{**rest}" } }
             },
-            "Clusters": { "backend": { "Destinations": { "one": { "Address": "{{Backend.Url}}" } } } }
+            "Clusters": {
+              "backend": { "Destinations": { "one": { "Address": "{{Backend.Url}}" } } },
+              "pinned": {
+                "SessionAffinity": { "Enabled": true, "Policy": "KeyedClientIp", "AffinityKeyName": "client" },
+                "Destinations": { "alpha": { "Address": "{{Named[0].Url}}" }, "beta": { "Address": "{{Named[1].Url}}" } }
+              }
+            }
           }
         }
         """));
@@ -42,6 +52,7 @@ public sealed class TrustedProxyFixture : IAsyncLifetime
     {
         await Node.DisposeAsync();
         await Backend.DisposeAsync();
+        await Named.DisposeAsync();
     }
 }
 
@@ -62,6 +73,27 @@ public sealed class TrustedProxyTests(TrustedProxyFixture fixture) : IClassFixtu
         using var response = await Proxy.SendAsync(request);
 
         Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Client_ip_affinity_keys_on_the_real_client_behind_the_trusted_proxy()
+    {
+        var chosen = new Dictionary<string, HashSet<string>>();
+        for (var client = 1; client <= 12; client++)
+        {
+            var address = $"203.0.113.{client}";
+            chosen[address] = [];
+            for (var i = 0; i < 3; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/pinned/x");
+                request.Headers.Add("X-Forwarded-For", address);
+                using var response = await Proxy.SendAsync(request);
+                chosen[address].Add(Assert.Single(response.Headers.GetValues(ClusterLB.EchoBackend.EchoServer.BackendHeader)));
+            }
+        }
+
+        Assert.All(chosen.Values, backends => Assert.Single(backends)); // each client stays on one backend
+        Assert.Equal(2, chosen.Values.SelectMany(b => b).Distinct().Count()); // clients are spread, not all keyed on the proxy's address
     }
 
     [Fact]
