@@ -250,9 +250,10 @@ public sealed class EchoServer : IAsyncDisposable
 
         if (size.Value >= 0)
         {
-            context.Response.ContentType = "application/octet-stream";
+            var json = context.Request.Query["type"] == "json";
+            context.Response.ContentType = json ? "application/json" : "application/octet-stream";
             context.Response.ContentLength = size.Value;
-            await WriteFillerAsync(context.Response, size.Value, context.RequestAborted);
+            await WriteFillerAsync(context.Response, json ? JsonFiller : Filler, size.Value, context.RequestAborted);
             return;
         }
 
@@ -283,7 +284,7 @@ public sealed class EchoServer : IAsyncDisposable
         context.Response.ContentType = "application/octet-stream";
         for (var i = 0; i < chunks.Value; i++)
         {
-            await WriteFillerAsync(context.Response, chunkSize.Value, context.RequestAborted);
+            await WriteFillerAsync(context.Response, Filler, chunkSize.Value, context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
             if (i == 0 && gate.Length > 0)
             {
@@ -351,9 +352,9 @@ public sealed class EchoServer : IAsyncDisposable
         return total;
     }
 
-    private static async Task WriteFillerAsync(HttpResponse response, long size, CancellationToken cancellationToken)
+    private static async Task WriteFillerAsync(HttpResponse response, byte[] filler, long size, CancellationToken cancellationToken)
     {
-        var chunk = Filler.AsMemory();
+        var chunk = filler.AsMemory();
         for (long left = size; left > 0; left -= chunk.Length)
         {
             await response.Body.WriteAsync(chunk[..(int)Math.Min(chunk.Length, left)], cancellationToken);
@@ -389,6 +390,24 @@ public sealed class EchoServer : IAsyncDisposable
     }
 
     private static readonly byte[] Filler = Enumerable.Repeat((byte)'x', 64 * 1024).ToArray();
+
+    /// <summary>64 KB of JSON-like records that compress about as well as a real API answer (<c>?type=json</c>).</summary>
+    private static readonly byte[] JsonFiller = BuildJsonFiller();
+
+    private static byte[] BuildJsonFiller()
+    {
+        var random = new Random(42);
+        var names = new[] { "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi" };
+        var text = new System.Text.StringBuilder();
+        while (text.Length < 64 * 1024)
+        {
+            var name = names[random.Next(names.Length)];
+            text.Append($"{{\"id\":{random.Next(1_000_000)},\"name\":\"{name}\",\"email\":\"{name}{random.Next(1000)}@example.com\",");
+            text.Append($"\"balance\":{random.Next(100_000)}.{random.Next(100):D2},\"active\":{(random.Next(2) == 0 ? "true" : "false")},\"token\":\"{random.NextInt64():x16}\"}},\n");
+        }
+
+        return System.Text.Encoding.UTF8.GetBytes(text.ToString(0, 64 * 1024));
+    }
 
     private static readonly JsonSerializerOptions EchoJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }

@@ -10,4 +10,7 @@ public sealed record PolicyDefinitions
 {
     /// <summary>No policies defined.</summary>
     public static PolicyDefinitions None { get; } = new();
+
+    /// <summary>Request filters by policy name (<see cref="RequestFilteringPolicy"/>).</summary>
+    public IReadOnlyDictionary<string, RequestFilteringPolicy>? RequestFiltering { get; init; }
 }

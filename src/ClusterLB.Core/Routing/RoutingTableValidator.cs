@@ -48,6 +48,7 @@ public static class RoutingTableValidator
             ValidateCluster(errors, $"Clusters:{id}", cluster, policies);
         }
 
+        Policies.RequestFilteringValidator.Validate(errors, table);
         return errors;
     }
 
@@ -99,6 +100,7 @@ public static class RoutingTableValidator
         RequireCount(errors, $"{at}:Match:QueryParameters", route.Match.QueryParameters?.Count, RoutingTableLimits.MaxMatchEntries);
         RequireLength(errors, $"{at}:Match:Path", route.Match.Path, RoutingTableLimits.MaxValueLength);
         RequireMetadata(errors, $"{at}:Metadata", route.Metadata);
+        CompressionMetadata.Validate(errors, $"{at}:Metadata", route.Metadata);
         if (route.Transforms is { } transforms)
         {
             RequireCount(errors, $"{at}:Transforms", transforms.Count, RoutingTableLimits.MaxTransforms);

@@ -46,7 +46,11 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         errors.AddRange(proxyErrors);
         if (proxyErrors.Count == 0)
         {
-            errors.AddRange(RoutingTableValidator.Validate(table).Select(e => e with { Field = $"{ReverseProxySection.Name}:{e.Field}" }));
+            // Policies come from ClusterLB:Policies, routes and clusters from ReverseProxy.
+            errors.AddRange(RoutingTableValidator.Validate(table).Select(e => e with
+            {
+                Field = e.Field.StartsWith("Policies:", StringComparison.Ordinal) ? $"{NodeOptions.Section}:{e.Field}" : $"{ReverseProxySection.Name}:{e.Field}",
+            }));
         }
 
         return new NodeConfiguration(options, table, errors)
@@ -163,6 +167,9 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         }
 
         TlsConfiguration.Validate(options.Cluster, errors);
+        options.Compression.Validate(errors, "ClusterLB:Compression");
+        options.Forwarding.Validate(errors, "ClusterLB:Forwarding");
+        options.RequestId.Validate(errors, "ClusterLB:RequestId");
 
         if (options.Persistence.Provider == Cluster.Hosting.JournalProvider.PostgreSql && string.IsNullOrWhiteSpace(options.Persistence.ConnectionString))
         {

@@ -58,7 +58,19 @@ public sealed class NodeOptions
     /// Named policies routes reference (rate limits, caching ...): the seed of the routing table's
     /// policies, as <c>ReverseProxy</c> is of its routes and clusters.
     /// </summary>
-    public PolicyDefinitions Policies { get; set; } = PolicyDefinitions.None;
+    public PolicyDefinitions Policies { get; set; } = new(); // not the shared None: the binder fills this instance
+
+    /// <summary>Response compression.</summary>
+    public Node.Compression.CompressionOptions Compression { get; set; } = new();
+
+    /// <summary>Trusted proxies in front of the node, and the <c>Via</c> header.</summary>
+    public Node.Proxy.ForwardingOptions Forwarding { get; set; } = new();
+
+    /// <summary>The request id every request carries.</summary>
+    public Node.Proxy.RequestIdOptions RequestId { get; set; } = new();
+
+    /// <summary>Backend response headers hidden from clients.</summary>
+    public Node.Proxy.ResponseHeaderOptions ResponseHeaders { get; set; } = new();
 
     /// <summary>Demo mode: echo backends started inside the node.</summary>
     public DemoOptions Demo { get; set; } = new();

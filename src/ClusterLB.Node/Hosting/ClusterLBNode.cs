@@ -113,6 +113,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         builder.Services.Configure<RouteOptions>(routing => routing.SetParameterPolicy<LinearRegexRouteConstraint>("regex"));
         builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
         builder.Services.AddRoutePolicies();
+        builder.Services.AddClientEdge(options);
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
         if (options.Demo.Enabled)
@@ -128,6 +129,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
             Log.DeprecatedListeners(proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger<ClusterLBNode>());
         }
 
+        proxy.UseClientEdge();
         proxy.UseRoutePolicies();
         proxy.MapReverseProxy(pipeline =>
         {
