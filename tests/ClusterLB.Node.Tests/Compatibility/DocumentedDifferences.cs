@@ -31,11 +31,28 @@ public static class DocumentedDifferences
         (field, yarp, clusterLB) => field == "status" && yarp.Status == 400 && clusterLB.Status == 504
             && clusterLB["response.header.x-clusterlb-error"] == "RouteTimeout");
 
+    public static readonly DocumentedDifference EveryRequestHasAnId = new(
+        "Every request carries an X-Request-Id",
+        "The node tags each request with an id (generated, or the client's when ClusterLB:RequestId:TrustIncoming is on), " +
+        "passes it to the backend, returns it to the client and writes it in every log line about the request.",
+        (field, yarp, clusterLB) => field is "backend.header.x-request-id" or "response.header.x-request-id"
+            && yarp[field] is null && clusterLB[field] is { Length: > 0 });
+
+    public static readonly DocumentedDifference ServerHeadersHidden = new(
+        "Server-identifying answer headers are removed",
+        "ClusterLB:ResponseHeaders:Remove (Server, X-Powered-By, X-AspNet-Version, X-AspNetMvc-Version by default) " +
+        "hides what the backends and the proxy run; a YARP app passes them on.",
+        (field, yarp, clusterLB) => field is "response.header.server" or "response.header.x-powered-by"
+            or "response.header.x-aspnet-version" or "response.header.x-aspnetmvc-version"
+            && yarp[field] is not null && clusterLB[field] is null);
+
     public static IReadOnlyList<DocumentedDifference> All { get; } =
     [
         RouteTimeoutIsAGatewayTimeout,
         PerNodeEncryptedAffinity,
         ProxyErrorsSayWhatHappened,
+        EveryRequestHasAnId,
+        ServerHeadersHidden,
     ];
 
     /// <summary>The documented difference that explains <paramref name="field"/> differing, or null.</summary>
