@@ -4,6 +4,7 @@ using System.Runtime.Serialization;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
+using ClusterLB.Cluster.Caching;
 using ClusterLB.Core.Routing;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
@@ -46,6 +47,7 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["health-passive"] = typeof(PassiveReport),
         ["member-report"] = typeof(MemberReport),
         ["journal-state"] = typeof(JournalState),
+        ["cache-purge"] = typeof(PurgeCache),
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType =

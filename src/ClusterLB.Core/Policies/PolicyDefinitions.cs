@@ -13,4 +13,7 @@ public sealed record PolicyDefinitions
 
     /// <summary>Request filters by policy name (<see cref="RequestFilteringPolicy"/>).</summary>
     public IReadOnlyDictionary<string, RequestFilteringPolicy>? RequestFiltering { get; init; }
+
+    /// <summary>Shared response caches by policy name, named by a route's <c>OutputCachePolicy</c> (<see cref="ResponseCachePolicy"/>).</summary>
+    public IReadOnlyDictionary<string, ResponseCachePolicy>? OutputCache { get; init; }
 }

@@ -49,6 +49,7 @@ public static class RoutingTableValidator
         }
 
         Policies.RequestFilteringValidator.Validate(errors, table);
+        Policies.ResponseCachePolicyValidator.Validate(errors, table);
         return errors;
     }
 

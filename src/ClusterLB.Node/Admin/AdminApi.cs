@@ -1,6 +1,7 @@
 using Akka.Actor;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
+using ClusterLB.Node.Caching;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Routing;
 
@@ -16,11 +17,12 @@ public static class AdminApi
         var state = node.GetRequiredService<NodeState>();
         var journal = node.GetRequiredService<Journal>();
         var overrides = node.GetRequiredService<AffinityOverrides>();
+        var caches = node.GetRequiredService<ResponseCaches>();
         async Task<NodeStatus> Status()
         {
             var system = node.GetRequiredService<ActorSystem>();
             var journalStatus = await JournalStatus.ReadAsync(system, journal.Description);
-            return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus);
+            return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus, caches);
         }
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));
@@ -34,5 +36,6 @@ public static class AdminApi
         admin.MapGet("/admin/status", async () => Results.Json(await Status()));
         admin.MapGet("/admin/cluster", async () => Results.Json(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>())));
         RoutingTableApi.Map(admin, node);
+        CacheApi.Map(admin, node);
     }
 }

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.DistributedData;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
+using ClusterLB.Node.Caching;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -23,10 +24,12 @@ public sealed record NodeStatus(
     long HealthVerdictVersion,
     AffinityStatus Affinity,
     JournalStatus Journal,
+    ResponseCacheStatus Cache,
     bool Stopping)
 {
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
-    public static NodeStatus Of(string node, ActorSystem system, NodeState state, AffinityOverrides overrides, int capacity, JournalStatus journal)
+    public static NodeStatus Of(
+        string node, ActorSystem system, NodeState state, AffinityOverrides overrides, int capacity, JournalStatus journal, ResponseCaches caches)
     {
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = cluster.SelfMember;
@@ -48,6 +51,7 @@ public sealed record NodeStatus(
             state.VerdictVersion,
             new AffinityStatus(overrides.Count, capacity, overrides.Evictions, overrides.Loaded),
             journal,
+            caches.Status(),
             state.Stopping);
     }
 

@@ -4,6 +4,8 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Node.Affinity;
+using ClusterLB.Node.Caching;
+using ClusterLB.Cluster.Caching;
 using ClusterLB.Node.Health;
 using ClusterLB.Node.Policies;
 using ClusterLB.Cluster.Hosting;
@@ -121,7 +123,12 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
             builder.Services.AddHostedService<DemoBackends>();
         }
 
-        builder.Services.AddAkka(options.Cluster.Name, (akka, services) => akka.WithClusterLB(options.Cluster, journal, seed, services));
+        builder.Services.AddSingleton<ResponseCaches>();
+        builder.Services.AddSingleton<IAppliedTableObserver>(s => s.GetRequiredService<ResponseCaches>());
+        builder.Services.AddAkka(options.Cluster.Name, (akka, services) => akka
+            .WithClusterLB(options.Cluster, journal, seed, services)
+            .WithActors((system, _) => system.ActorOf(
+                Props.Create(() => new ResponseCacheActor(services.GetRequiredService<ResponseCaches>())), PurgeCache.ActorName)));
 
         var proxy = builder.Build();
         if (configuration.ProxyListeners.DeprecatedListeners.Count > 0)
@@ -135,6 +142,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         {
             pipeline.UseHttpsEnforcement();
             pipeline.UseAmbiguousPathRejection();
+            pipeline.UseResponseCache();
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
             pipeline.UseConnectFailureRetry();

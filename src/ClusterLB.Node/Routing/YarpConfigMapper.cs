@@ -30,7 +30,7 @@ public static class YarpConfigMapper
         AuthorizationPolicy = route.AuthorizationPolicy,
         CorsPolicy = route.CorsPolicy,
         RateLimiterPolicy = route.RateLimiterPolicy,
-        OutputCachePolicy = route.OutputCachePolicy,
+        OutputCachePolicy = route.OutputCachePolicy is { } cache && policies.OutputCache?.ContainsKey(cache) == true ? null : route.OutputCachePolicy,
         TimeoutPolicy = route.TimeoutPolicy,
         MaxRequestBodySize = route.MaxRequestBodySize,
         Metadata = route.Metadata,

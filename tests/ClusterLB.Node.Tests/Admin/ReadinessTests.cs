@@ -1,4 +1,5 @@
 using ClusterLB.Node.Admin;
+using ClusterLB.Node.Caching;
 
 namespace ClusterLB.Node.Tests.Admin;
 
@@ -7,7 +8,8 @@ public sealed class ReadinessTests
 {
     private static readonly NodeStatus Ready = new(
         "node-1", "clusterlb", "akka.tcp://clusterlb@127.0.0.1:4051", "Up", ["balancer"], IsLeader: true, Members: 3, ReachableMembers: 3, InMajority: true, HostsRoutingTableWriter: true,
-        new RoutingTableStatus(3, 2, 2, "Cluster"), HealthVerdictVersion: 0, new AffinityStatus(10, 1_000_000, 0, Loaded: true), new JournalStatus("sqlite", "available", null, DateTimeOffset.UnixEpoch), Stopping: false);
+        new RoutingTableStatus(3, 2, 2, "Cluster"), HealthVerdictVersion: 0, new AffinityStatus(10, 1_000_000, 0, Loaded: true), new JournalStatus("sqlite", "available", null, DateTimeOffset.UnixEpoch),
+        new ResponseCacheStatus(0, 0, 0, 0, 0, 0, 0), Stopping: false);
 
     [Fact]
     public void Node_with_everything_in_place_is_ready() => Assert.Null(Ready.NotReadyBecause);
