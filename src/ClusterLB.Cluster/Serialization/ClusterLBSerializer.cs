@@ -8,6 +8,7 @@ using ClusterLB.Core.Routing;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Persistence;
+using ClusterLB.Cluster.RateLimiting;
 using ClusterLB.Cluster.Routing;
 
 namespace ClusterLB.Cluster.Serialization;
@@ -46,6 +47,7 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["health-passive"] = typeof(PassiveReport),
         ["member-report"] = typeof(MemberReport),
         ["journal-state"] = typeof(JournalState),
+        ["rl-demand"] = typeof(DemandReport),
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType =

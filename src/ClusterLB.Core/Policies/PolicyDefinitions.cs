@@ -10,4 +10,7 @@ public sealed record PolicyDefinitions
 {
     /// <summary>No policies defined.</summary>
     public static PolicyDefinitions None { get; } = new();
+
+    /// <summary>Cluster-wide rate limits by name, referenced by a route's <c>RateLimiterPolicy</c>.</summary>
+    public IReadOnlyDictionary<string, RateLimitPolicy> RateLimiting { get; init; } = new Dictionary<string, RateLimitPolicy>(StringComparer.Ordinal);
 }

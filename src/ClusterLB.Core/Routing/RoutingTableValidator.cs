@@ -1,4 +1,5 @@
 using ClusterLB.Core.Health;
+using ClusterLB.Core.Policies;
 
 namespace ClusterLB.Core.Routing;
 
@@ -47,6 +48,8 @@ public static class RoutingTableValidator
         {
             ValidateCluster(errors, $"Clusters:{id}", cluster, policies);
         }
+
+        RateLimitPolicyValidator.Validate(table, errors);
 
         return errors;
     }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Node.Configuration;
+using ClusterLB.Node.RateLimiting;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -20,7 +21,8 @@ public static class AdminApi
         {
             var system = node.GetRequiredService<ActorSystem>();
             var journalStatus = await JournalStatus.ReadAsync(system, journal.Description);
-            return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus);
+            return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus)
+                with { RateLimiting = node.GetService<ClusterRateLimits>()?.Status };
         }
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));

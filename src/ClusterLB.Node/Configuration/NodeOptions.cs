@@ -55,7 +55,7 @@ public sealed class NodeOptions
     /// Named policies routes reference (rate limits, caching ...): the seed of the routing table's
     /// policies, as <c>ReverseProxy</c> is of its routes and clusters.
     /// </summary>
-    public PolicyDefinitions Policies { get; set; } = PolicyDefinitions.None;
+    public PolicyDefinitions Policies { get; set; } = new(); // not the shared None: the binder fills the instance it finds
 
     /// <summary>Demo mode: echo backends started inside the node.</summary>
     public DemoOptions Demo { get; set; } = new();

@@ -15,6 +15,7 @@ using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Demo;
 using ClusterLB.Node.Proxy;
+using ClusterLB.Node.RateLimiting;
 using ClusterLB.Node.Routing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -107,6 +108,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.AddRoutePolicies();
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
+        builder.Services.AddClusterRateLimiting();
         if (options.Demo.Enabled)
         {
             builder.Services.AddHostedService<DemoBackends>();
@@ -119,6 +121,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         proxy.MapReverseProxy(pipeline =>
         {
             pipeline.UseAmbiguousPathRejection();
+            pipeline.UseClusterRateLimiting();
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
             pipeline.UseConnectFailureRetry();
