@@ -8,6 +8,7 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Persistence;
+using ClusterLB.Cluster.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using ClusterLB.Cluster.Routing;
 using ClusterLB.Cluster.Security;
@@ -83,6 +84,10 @@ public static class ClusterLBAkka
                     "affinity-replicator"));
                 registry.Register<MemberReporter>(system.ActorOf(
                     MemberReporter.Props(services.GetRequiredService<IMemberReportSource>(), seeds), "member-reporter"));
+                if (services.GetService<IRateLimitDemand>() is { } rateLimitDemand)
+                {
+                    registry.Register<RateLimitShareExchange>(system.ActorOf(RateLimitShareExchange.Props(rateLimitDemand), RateLimitShareExchange.Name));
+                }
             })
             .AddStartup((system, _) =>
             {

@@ -9,6 +9,7 @@ using ClusterLB.Core.Routing;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Persistence;
+using ClusterLB.Cluster.RateLimiting;
 using ClusterLB.Cluster.Routing;
 
 namespace ClusterLB.Cluster.Serialization;
@@ -48,6 +49,7 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["member-report"] = typeof(MemberReport),
         ["journal-state"] = typeof(JournalState),
         ["cache-purge"] = typeof(PurgeCache),
+        ["rl-demand"] = typeof(DemandReport),
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType =

@@ -16,4 +16,7 @@ public sealed record PolicyDefinitions
 
     /// <summary>Shared response caches by policy name, named by a route's <c>OutputCachePolicy</c> (<see cref="ResponseCachePolicy"/>).</summary>
     public IReadOnlyDictionary<string, ResponseCachePolicy>? OutputCache { get; init; }
+
+    /// <summary>Cluster-wide rate limits by name, referenced by a route's <c>RateLimiterPolicy</c>.</summary>
+    public IReadOnlyDictionary<string, RateLimitPolicy> RateLimiting { get; init; } = new Dictionary<string, RateLimitPolicy>(StringComparer.Ordinal);
 }

@@ -1,4 +1,5 @@
 using ClusterLB.Core.Health;
+using ClusterLB.Core.Policies;
 
 namespace ClusterLB.Core.Routing;
 
@@ -50,6 +51,7 @@ public static class RoutingTableValidator
 
         Policies.RequestFilteringValidator.Validate(errors, table);
         Policies.ResponseCachePolicyValidator.Validate(errors, table);
+        RateLimitPolicyValidator.Validate(table, errors);
         return errors;
     }
 

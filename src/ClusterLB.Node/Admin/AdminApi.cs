@@ -3,6 +3,7 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Node.Caching;
 using ClusterLB.Node.Configuration;
+using ClusterLB.Node.RateLimiting;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -22,7 +23,8 @@ public static class AdminApi
         {
             var system = node.GetRequiredService<ActorSystem>();
             var journalStatus = await JournalStatus.ReadAsync(system, journal.Description);
-            return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus, caches);
+            return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus, caches)
+                with { RateLimiting = node.GetService<ClusterRateLimits>()?.Status };
         }
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));

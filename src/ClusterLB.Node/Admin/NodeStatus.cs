@@ -4,6 +4,7 @@ using Akka.DistributedData;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Node.Caching;
+using ClusterLB.Node.RateLimiting;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -27,6 +28,9 @@ public sealed record NodeStatus(
     ResponseCacheStatus Cache,
     bool Stopping)
 {
+    /// <summary>Cluster-wide rate limits as this node applies them; null when the node has none registered.</summary>
+    public RateLimitingStatus? RateLimiting { get; init; }
+
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
     public static NodeStatus Of(
         string node, ActorSystem system, NodeState state, AffinityOverrides overrides, int capacity, JournalStatus journal, ResponseCaches caches)

@@ -17,6 +17,7 @@ using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Demo;
 using ClusterLB.Node.Proxy;
+using ClusterLB.Node.RateLimiting;
 using ClusterLB.Node.Routing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -118,6 +119,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         builder.Services.AddClientEdge(options);
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
+        builder.Services.AddClusterRateLimiting();
         if (options.Demo.Enabled)
         {
             builder.Services.AddHostedService<DemoBackends>();
@@ -142,6 +144,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         {
             pipeline.UseHttpsEnforcement();
             pipeline.UseAmbiguousPathRejection();
+            pipeline.UseClusterRateLimiting();
             pipeline.UseResponseCache();
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();

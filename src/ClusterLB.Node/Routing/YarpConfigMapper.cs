@@ -29,7 +29,7 @@ public static class YarpConfigMapper
         Timeout = route.Timeout,
         AuthorizationPolicy = route.AuthorizationPolicy,
         CorsPolicy = route.CorsPolicy,
-        RateLimiterPolicy = route.RateLimiterPolicy,
+        RateLimiterPolicy = route.RateLimiterPolicy is { } limit && policies.RateLimiting.ContainsKey(limit) ? null : route.RateLimiterPolicy,
         OutputCachePolicy = route.OutputCachePolicy is { } cache && policies.OutputCache?.ContainsKey(cache) == true ? null : route.OutputCachePolicy,
         TimeoutPolicy = route.TimeoutPolicy,
         MaxRequestBodySize = route.MaxRequestBodySize,
