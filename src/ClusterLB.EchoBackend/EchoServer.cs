@@ -266,6 +266,7 @@ public sealed class EchoServer : IAsyncDisposable
             protocol = context.Request.Protocol,
             headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             bodyLength,
+            generatedAt = DateTimeOffset.UtcNow.ToString("O"), // shows whether an answer came from a cache
         };
         await context.Response.WriteAsJsonAsync(echo, EchoJson, context.RequestAborted);
     }

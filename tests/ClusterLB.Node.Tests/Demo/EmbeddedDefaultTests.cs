@@ -47,7 +47,50 @@ public sealed class EmbeddedDefaultTests
         admin.DefaultRequestHeaders.Authorization = new("Bearer", token);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/status")).StatusCode);
 
+        await TheTourOfTheEdgeHoldsAsync(proxy, admin);
+
         node.Terminate();
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>docs/tour.md's "Caching and rate limits" and "The edge" lines, on the demo's own policies.</summary>
+    private static async Task TheTourOfTheEdgeHoldsAsync(HttpClient proxy, HttpClient admin)
+    {
+        using var first = await proxy.GetAsync("/cached/page");
+        using var second = await proxy.GetAsync("/cached/page");
+        Assert.Equal(("MISS", "HIT"), (first.Headers.GetValues("X-Cache").Single(), second.Headers.GetValues("X-Cache").Single()));
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync()); // the same generatedAt
+
+        using var purge = await admin.PostAsync("/admin/cache/purge", Json.Body("{}"));
+        Assert.Equal(HttpStatusCode.Accepted, purge.StatusCode);
+        using var afterPurge = await proxy.GetAsync("/cached/page");
+        Assert.Equal("MISS", afterPurge.Headers.GetValues("X-Cache").Single());
+
+        // 5 per 10 s window, windows aligned to the clock: at least 5 pass before the first 429, and
+        // one comes within two windows' worth of requests even if a window ends inside the loop.
+        var admitted = 0;
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 11 && refused is null; i++)
+        {
+            var limited = await proxy.GetAsync("/limited/");
+            if (limited.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = limited;
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, limited.StatusCode);
+                admitted++;
+                limited.Dispose();
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.InRange(admitted, 5, 10);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        refused.Dispose();
+
+        // The demo's request filter applies to every route.
+        Assert.Equal(HttpStatusCode.Forbidden, (await proxy.GetAsync("/?q=1%20UNION%20SELECT%20password")).StatusCode);
     }
 }
