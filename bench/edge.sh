@@ -42,7 +42,7 @@ pids+=($!)
 mkdir -p "$work/node"
 (cd "$work/node" && exec env ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning dotnet "$(bin src/ClusterLB.Node ClusterLB.Node)" \
   --ClusterLB:NodeName=edge --ClusterLB:DataDirectory="$work/node/data" \
-  --ClusterLB:Listeners:0:Url=http://127.0.0.1:8351 --ClusterLB:AdminUrl=http://127.0.0.1:9351 --ClusterLB:Cluster:Port=0 \
+  --Urls=http://127.0.0.1:8351 --ClusterLB:AdminUrl=http://127.0.0.1:9351 --ClusterLB:Cluster:Port=0 \
   --ClusterLB:Compression:MinimumSize=512 \
   --ClusterLB:Policies:RequestFiltering:strict:RuleSets:0=PathTraversal --ClusterLB:Policies:RequestFiltering:strict:RuleSets:1=SqlInjection \
   --ClusterLB:Policies:RequestFiltering:strict:RuleSets:2=CrossSiteScripting --ClusterLB:Policies:RequestFiltering:strict:RuleSets:3=ShellInjection \
