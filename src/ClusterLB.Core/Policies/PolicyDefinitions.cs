@@ -10,4 +10,10 @@ public sealed record PolicyDefinitions
 {
     /// <summary>No policies defined.</summary>
     public static PolicyDefinitions None { get; } = new();
+
+    /// <summary>CORS policies by name, for a route's <c>CorsPolicy</c>.</summary>
+    public IReadOnlyDictionary<string, CorsPolicyDefinition>? Cors { get; init; }
+
+    /// <summary>Authorization policies by name, for a route's <c>AuthorizationPolicy</c>.</summary>
+    public IReadOnlyDictionary<string, AuthorizationPolicyDefinition>? Authorization { get; init; }
 }

@@ -1,4 +1,5 @@
 using ClusterLB.Core.Health;
+using ClusterLB.Core.Policies;
 
 namespace ClusterLB.Core.Routing;
 
@@ -48,6 +49,7 @@ public static class RoutingTableValidator
             ValidateCluster(errors, $"Clusters:{id}", cluster, policies);
         }
 
+        AccessPolicyValidator.Validate(table.Policies, errors);
         return errors;
     }
 

@@ -1,5 +1,6 @@
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Admin.Access;
+using ClusterLB.Node.Authentication;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -11,6 +12,9 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
 {
     /// <summary>The configured admin tokens; none means the node generates one at start.</summary>
     public IReadOnlyList<AdminToken> AdminTokens { get; init; } = [];
+
+    /// <summary>The checked JWT bearer settings; null when the proxy authenticates nobody.</summary>
+    public JwtBearerAuthentication? JwtBearer { get; init; }
 
     /// <summary>Reads and checks the <c>ClusterLB</c> and <c>ReverseProxy</c> sections.</summary>
     public static NodeConfiguration Read(IConfiguration configuration)
@@ -29,16 +33,21 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         ValidateOptions(options, errors);
         errors.AddRange(KestrelLimitsSection.Check(configuration));
         var adminTokens = AdminToken.ReadConfigured(options.Admin, errors);
+        var jwtBearer = JwtBearerAuthentication.Read(options.Authentication.JwtBearer, errors);
 
         var proxyErrors = new List<ValidationError>();
         var table = ReverseProxySection.Read(configuration, proxyErrors) with { Policies = options.Policies };
         errors.AddRange(proxyErrors);
         if (proxyErrors.Count == 0)
         {
-            errors.AddRange(RoutingTableValidator.Validate(table).Select(e => e with { Field = $"{ReverseProxySection.Name}:{e.Field}" }));
+            // Named policies are read from ClusterLB:Policies, routes and clusters from the ReverseProxy section.
+            errors.AddRange(RoutingTableValidator.Validate(table).Select(e => e with
+            {
+                Field = e.Field.StartsWith("Policies:", StringComparison.Ordinal) ? $"{NodeOptions.Section}:{e.Field}" : $"{ReverseProxySection.Name}:{e.Field}",
+            }));
         }
 
-        return new NodeConfiguration(options, table, errors) { AdminTokens = adminTokens };
+        return new NodeConfiguration(options, table, errors) { AdminTokens = adminTokens, JwtBearer = jwtBearer };
     }
 
     /// <summary>An admin body may not come near the replication frame (4 MB), which also carries the rest of the table.</summary>

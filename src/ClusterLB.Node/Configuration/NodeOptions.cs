@@ -3,6 +3,7 @@ using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Hosting;
 using ClusterLB.Core.Policies;
 using ClusterLB.Node.Admin.Access;
+using ClusterLB.Node.Authentication;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -56,6 +57,9 @@ public sealed class NodeOptions
     /// policies, as <c>ReverseProxy</c> is of its routes and clusters.
     /// </summary>
     public PolicyDefinitions Policies { get; set; } = PolicyDefinitions.None;
+
+    /// <summary>How the proxy identifies callers for routes' authorization policies (JWT bearer).</summary>
+    public AuthenticationSettings Authentication { get; set; } = new();
 
     /// <summary>Demo mode: echo backends started inside the node.</summary>
     public DemoOptions Demo { get; set; } = new();

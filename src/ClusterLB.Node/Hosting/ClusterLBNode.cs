@@ -4,6 +4,7 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Node.Affinity;
+using ClusterLB.Node.Authentication;
 using ClusterLB.Node.Health;
 using ClusterLB.Node.Policies;
 using ClusterLB.Cluster.Hosting;
@@ -105,6 +106,7 @@ public sealed class ClusterLBNode : IAsyncDisposable
         builder.Services.Configure<RouteOptions>(routing => routing.SetParameterPolicy<LinearRegexRouteConstraint>("regex"));
         builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
         builder.Services.AddRoutePolicies();
+        builder.Services.AddNodeAuthentication(configuration.JwtBearer);
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
         if (options.Demo.Enabled)
