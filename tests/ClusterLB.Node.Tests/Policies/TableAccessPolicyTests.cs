@@ -1,4 +1,5 @@
 using System.Net;
+using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Tests.Infrastructure;
 
 namespace ClusterLB.Node.Tests.Policies;
@@ -60,7 +61,7 @@ public sealed class TableAccessPolicyTests
         await using var node = await TestNode.StartAsync(new RouteSettings().Cluster("backends", ("alpha", backends[0].Url)));
 
         using var policies = await node.Admin.PutAsync("/admin/policies", Json.Body("""
-            { "Authorization": { "staff": { "Roles": [ "staff" ] } }, "Cors": { "browsers": { "Origins": [ "*" ] } } }
+            { "Authorization": { "staff": { "Roles": [ "staff" ], "Claims": { "tenant": [] } } }, "Cors": { "browsers": { "Origins": [ "*" ] } } }
             """));
         Assert.Equal(HttpStatusCode.OK, policies.StatusCode);
         using var route = await node.Admin.PutAsync("/admin/routes/staff", Json.Body("""
@@ -109,6 +110,29 @@ public sealed class TableAccessPolicyTests
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains(field, await refused.Content.ReadAsStringAsync());
         Assert.Equal(before, await node.Admin.GetStringAsync("/admin/policies"));
+    }
+
+    [Fact]
+    public void Policies_written_in_appsettings_json_read_as_written()
+    {
+        var json = """
+            {
+              "ClusterLB": {
+                "Policies": {
+                  "Cors": { "shop": { "Origins": [ "https://shop.example" ], "MaxAge": "00:10:00" } },
+                  "Authorization": { "tenants": { "Roles": [ "admin" ], "Claims": { "region": [ "eu", "us" ] } } }
+                }
+              }
+            }
+            """;
+        var configuration = NodeConfiguration.Read(new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build());
+
+        Assert.Empty(configuration.Errors);
+        var tenants = configuration.ConfiguredTable.Policies.Authorization!["tenants"];
+        Assert.True(tenants.RequireAuthenticatedUser);
+        Assert.Equal(["admin"], tenants.Roles!);
+        Assert.Equal(["eu", "us"], tenants.Claims!["region"]);
+        Assert.Equal(TimeSpan.FromMinutes(10), configuration.ConfiguredTable.Policies.Cors!["shop"].MaxAge);
     }
 
     private static async Task<HttpResponseMessage> PreflightAsync(TestNode node, string origin)

@@ -91,6 +91,23 @@ public sealed class JwtBearerTests
         Assert.Equal(HttpStatusCode.OK, (await node.Proxy.SendAsync(request)).StatusCode);
     }
 
+    [Fact]
+    public async Task A_claim_with_no_listed_values_only_has_to_be_present()
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        await using var backends = await Backends.StartAsync("alpha");
+        await using var node = await TestNode.StartAsync(StaffRoute(backends[0].Url)
+            .With("ClusterLB:Authentication:JwtBearer:SigningKey", Convert.ToBase64String(key)));
+        var signing = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256);
+
+        using var changed = await node.Admin.PutAsync("/admin/policies", Json.Body("""{ "Authorization": { "staff": { "Claims": { "tenant": [] } } } }"""));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+
+        await Eventually.True(async () => (await GetStaffAsync(node, Token(signing, role: "guest", tenant: "acme"))).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(10), "a token with any tenant let through");
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetStaffAsync(node, Token(signing, role: "staff"))).StatusCode);
+    }
+
     /// <summary>Route <c>/staff</c> with the table's authorization policy <c>staff</c>: claim <c>role</c> = <c>staff</c>.</summary>
     private static RouteSettings StaffRoute(string backend) => JwtSettings(new RouteSettings()
         .Route("staff", "/staff", "backends").With("ReverseProxy:Routes:staff:AuthorizationPolicy", "staff")
@@ -112,14 +129,20 @@ public sealed class JwtBearerTests
         return await node.Proxy.SendAsync(request);
     }
 
-    private static string Token(SigningCredentials signing, string role, DateTime? expires = null, string audience = Audience, string issuer = Issuer)
+    private static string Token(SigningCredentials signing, string role, DateTime? expires = null, string audience = Audience, string issuer = Issuer, string? tenant = null)
     {
+        var claims = new List<Claim> { new("sub", "alice"), new("role", role) };
+        if (tenant is not null)
+        {
+            claims.Add(new Claim("tenant", tenant));
+        }
+
         var expiry = expires ?? DateTime.UtcNow.AddMinutes(5);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
-            Subject = new ClaimsIdentity([new Claim("sub", "alice"), new Claim("role", role)]),
+            Subject = new ClaimsIdentity(claims),
             NotBefore = expiry.AddMinutes(-20),
             IssuedAt = expiry.AddMinutes(-20),
             Expires = expiry,
