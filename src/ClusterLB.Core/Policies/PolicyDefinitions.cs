@@ -19,4 +19,10 @@ public sealed record PolicyDefinitions
 
     /// <summary>Cluster-wide rate limits by name, referenced by a route's <c>RateLimiterPolicy</c>.</summary>
     public IReadOnlyDictionary<string, RateLimitPolicy> RateLimiting { get; init; } = new Dictionary<string, RateLimitPolicy>(StringComparer.Ordinal);
+
+    /// <summary>CORS policies by name, for a route's <c>CorsPolicy</c>.</summary>
+    public IReadOnlyDictionary<string, CorsPolicyDefinition>? Cors { get; init; }
+
+    /// <summary>Authorization policies by name, for a route's <c>AuthorizationPolicy</c>.</summary>
+    public IReadOnlyDictionary<string, AuthorizationPolicyDefinition>? Authorization { get; init; }
 }

@@ -52,6 +52,7 @@ public static class RoutingTableValidator
         Policies.RequestFilteringValidator.Validate(errors, table);
         Policies.ResponseCachePolicyValidator.Validate(errors, table);
         RateLimitPolicyValidator.Validate(table, errors);
+        AccessPolicyValidator.Validate(table.Policies, errors);
         return errors;
     }
 

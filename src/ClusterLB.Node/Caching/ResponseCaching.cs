@@ -28,7 +28,26 @@ public static class ResponseCaching
         pipeline.Use(async (context, next) =>
         {
             var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
-            if (!caches.TryGet(routeId, out var cache) || !CacheRules.MayUse(context.Request, cache.Policy))
+            if (!caches.TryGet(routeId, out var cache))
+            {
+                await next();
+                return;
+            }
+
+            if (!IsSafe(context.Request.Method))
+            {
+                // A change that succeeded makes what is stored for its URL stale (RFC 9111 §4.4).
+                var path = context.Request.Path.Value ?? "/";
+                await next();
+                if (context.Response.StatusCode is >= 200 and < 400)
+                {
+                    cache.Store.Remove(entry => entry.RouteId == routeId && entry.Path == path);
+                }
+
+                return;
+            }
+
+            if (!CacheRules.MayUse(context.Request, cache.Policy))
             {
                 await next();
                 return;
@@ -226,6 +245,9 @@ public static class ResponseCaching
             return null;
         }
     }
+
+    private static bool IsSafe(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
 
     private static bool HasOwnConditions(HttpRequest request) =>
         request.Headers.ContainsKey(HeaderNames.IfNoneMatch) || request.Headers.ContainsKey(HeaderNames.IfModifiedSince);

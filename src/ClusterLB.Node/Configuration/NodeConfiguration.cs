@@ -2,6 +2,7 @@ using ClusterLB.Core.Routing;
 using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Listeners;
 using ClusterLB.Node.Proxy;
+using ClusterLB.Node.Authentication;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -19,6 +20,9 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
 
     /// <summary>The private CAs that clusters may name for their backends' certificates.</summary>
     public BackendAuthorities BackendAuthorities { get; init; } = BackendAuthorities.None;
+
+    /// <summary>The checked JWT bearer settings; null when the proxy authenticates nobody.</summary>
+    public JwtBearerAuthentication? JwtBearer { get; init; }
 
     /// <summary>Reads and checks the <c>ClusterLB</c> and <c>ReverseProxy</c> sections.</summary>
     public static NodeConfiguration Read(IConfiguration configuration)
@@ -40,6 +44,7 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         var backendAuthorities = BackendAuthorities.Read(options.BackendTls, errors);
         errors.AddRange(KestrelLimitsSection.Check(configuration));
         var adminTokens = AdminToken.ReadConfigured(options.Admin, errors);
+        var jwtBearer = JwtBearerAuthentication.Read(options.Authentication.JwtBearer, errors);
 
         var proxyErrors = new List<ValidationError>();
         var table = ReverseProxySection.Read(configuration, proxyErrors) with { Policies = options.Policies };
@@ -58,6 +63,7 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
             AdminTokens = adminTokens,
             ProxyListeners = listeners,
             BackendAuthorities = backendAuthorities,
+            JwtBearer = jwtBearer,
         };
     }
 

@@ -6,6 +6,7 @@ using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Https;
 using ClusterLB.Node.Listeners;
 using ClusterLB.Node.Proxy;
+using ClusterLB.Node.Authentication;
 
 namespace ClusterLB.Node.Configuration;
 
@@ -71,6 +72,9 @@ public sealed class NodeOptions
 
     /// <summary>Backend response headers hidden from clients.</summary>
     public Node.Proxy.ResponseHeaderOptions ResponseHeaders { get; set; } = new();
+
+    /// <summary>How the proxy identifies callers for routes' authorization policies (JWT bearer).</summary>
+    public AuthenticationSettings Authentication { get; set; } = new();
 
     /// <summary>Demo mode: echo backends started inside the node.</summary>
     public DemoOptions Demo { get; set; } = new();

@@ -6,6 +6,7 @@ using ClusterLB.Cluster.Membership;
 using ClusterLB.Node.Affinity;
 using ClusterLB.Node.Caching;
 using ClusterLB.Cluster.Caching;
+using ClusterLB.Node.Authentication;
 using ClusterLB.Node.Health;
 using ClusterLB.Node.Policies;
 using ClusterLB.Cluster.Hosting;
@@ -117,6 +118,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton<IRoutingTableValidator>(s => s.GetRequiredService<YarpValidation>());
         builder.Services.AddRoutePolicies();
         builder.Services.AddClientEdge(options);
+        builder.Services.AddNodeAuthentication(configuration.JwtBearer);
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
         builder.Services.AddClusterRateLimiting();

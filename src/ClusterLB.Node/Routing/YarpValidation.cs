@@ -34,6 +34,7 @@ public sealed class YarpValidation(IConfigValidator validator, NodeListeners lis
         }
 
         AddNodeChecks(table, errors);
+        using var validating = TableBeingValidated.Enter(table); // policy providers answer from this table's policies
         tlsMetadata.Check(table, errors);
         var (routes, clusters) = YarpConfigMapper.Map(table);
         foreach (var route in routes)

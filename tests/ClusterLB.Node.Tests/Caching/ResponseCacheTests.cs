@@ -130,6 +130,19 @@ public sealed class ResponseCacheTests(ResponseCacheTests.Fixture fixture) : ICl
     }
 
     [Fact]
+    public async Task A_successful_change_to_a_url_drops_what_is_stored_for_it()
+    {
+        var path = Unique();
+        await GetAsync($"/cached{path}?cc=max-age=60");
+        Assert.Equal("HIT", (await GetAsync($"/cached{path}?cc=max-age=60")).Cache);
+
+        using var change = await Proxy.PostAsync($"/cached{path}", new StringContent("new price"));
+
+        Assert.Equal(HttpStatusCode.OK, change.StatusCode);
+        Assert.Equal("MISS", (await GetAsync($"/cached{path}?cc=max-age=60")).Cache);
+    }
+
+    [Fact]
     public async Task A_head_request_is_answered_from_the_stored_get()
     {
         var path = Unique();

@@ -1,4 +1,5 @@
 using ClusterLB.Cluster.Persistence;
+using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Hosting;
 using ClusterLB.Node.Tests.Infrastructure;
 
@@ -55,7 +56,54 @@ public sealed class InvalidConfigurationTests
         { "cluster naming a backend CA the node does not have", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.BackendCa=internal"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.BackendCa" },
         { "route HTTPS switch that is not true or false", ["--ReverseProxy:Routes:api:Metadata:ClusterLB.HttpsRedirect=yes"], "ReverseProxy:Routes:api:Metadata:ClusterLB.HttpsRedirect" },
         { "unknown key hashing", ["--ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing=Jump"], "ReverseProxy:Clusters:backends:Metadata:ClusterLB.KeyHashing" },
+        { "CORS origin that is not an origin", ["--ClusterLB:Policies:Cors:web:Origins:0=app.example"], "ClusterLB:Policies:Cors:web:Origins:0" },
+        { "JWT signing key file that does not exist", [.. JwtIssuerAndAudience, "--ClusterLB:Authentication:JwtBearer:SigningKeyFile=/nonexistent/issuer.pem"], "ClusterLB:Authentication:JwtBearer:SigningKeyFile" },
+        { "JWT signing key that is not base64", [.. JwtIssuerAndAudience, "--ClusterLB:Authentication:JwtBearer:SigningKey=not base64!"], "ClusterLB:Authentication:JwtBearer:SigningKey" },
+        { "JWT without an issuer", ["--ClusterLB:Authentication:JwtBearer:Audience=api", $"--ClusterLB:Authentication:JwtBearer:SigningKey={JwtKey}"], "ClusterLB:Authentication:JwtBearer:Issuer" },
+        { "JWT without an audience", ["--ClusterLB:Authentication:JwtBearer:Issuer=https://issuer.test", $"--ClusterLB:Authentication:JwtBearer:SigningKey={JwtKey}"], "ClusterLB:Authentication:JwtBearer:Audience" },
     };
+
+    private const string JwtKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
+    private static readonly string[] JwtIssuerAndAudience =
+        ["--ClusterLB:Authentication:JwtBearer:Issuer=https://issuer.test", "--ClusterLB:Authentication:JwtBearer:Audience=api"];
+
+    public static TheoryData<string, string, string> BadSigningKeys() => new()
+    {
+        { "a symmetric key too short for HMAC-SHA256", "SigningKey", Convert.ToBase64String(new byte[16]) },
+        { "a PEM file with no key", "SigningKeyFile", "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n" },
+        { "a file that is not PEM", "SigningKeyFile", "secret-material-that-is-no-key" },
+        { "a private key, which a node must not hold", "SigningKeyFile", System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem() },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSigningKeys))]
+    public void A_bad_signing_key_is_refused_naming_the_field_without_showing_the_key(string because, string field, string key)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ClusterLB:Authentication:JwtBearer:Issuer"] = "https://issuer.test",
+            ["ClusterLB:Authentication:JwtBearer:Audience"] = "api",
+        };
+        if (field == "SigningKeyFile")
+        {
+            var file = Path.Combine(TempDirectory.Create("clusterlb-jwt"), "issuer.pem");
+            File.WriteAllText(file, key);
+            settings["ClusterLB:Authentication:JwtBearer:SigningKeyFile"] = file;
+        }
+        else
+        {
+            settings["ClusterLB:Authentication:JwtBearer:SigningKey"] = key;
+        }
+
+        var configuration = NodeConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+
+        Assert.True(configuration.Errors.Count == 1, $"{because}: {string.Join("; ", configuration.Errors)}");
+        var error = configuration.Errors[0];
+        Assert.Equal($"ClusterLB:Authentication:JwtBearer:{field}", error.Field);
+        var keyLine = key.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).First();
+        Assert.DoesNotContain(keyLine, error.ToString());
+        Assert.Null(configuration.JwtBearer);
+    }
 
     [Theory]
     [MemberData(nameof(BadInputs))]

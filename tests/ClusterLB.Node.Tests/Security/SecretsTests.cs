@@ -21,6 +21,7 @@ public sealed class SecretsTests
         var fileToken = "file-token-" + Guid.NewGuid().ToString("N");
         await File.WriteAllTextAsync(tokenFile, fileToken + "\n");
         var envToken = "env-token-" + Guid.NewGuid().ToString("N");
+        var signingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var (proxyPort, adminPort, databasePort) = (ClosedPort.Find(), ClosedPort.Find(), ClosedPort.Find());
 
         // A journal that cannot be reached, so that its errors reach status and error bodies.
@@ -39,6 +40,9 @@ public sealed class SecretsTests
             ["ClusterLB__Admin__Tokens__ops__Role"] = "write",
             ["ClusterLB__Admin__Tokens__ci__Token"] = envToken,
             ["ClusterLB__Admin__Tokens__ci__Role"] = "read",
+            ["ClusterLB__Authentication__JwtBearer__Issuer"] = "https://issuer.test",
+            ["ClusterLB__Authentication__JwtBearer__Audience"] = "api",
+            ["ClusterLB__Authentication__JwtBearer__SigningKey"] = signingKey,
             ["ClusterLB__Persistence__Provider"] = "PostgreSql",
             ["ClusterLB__Persistence__ConnectionString"] = $"Host=127.0.0.1;Port={databasePort};Username=clusterlb;Password={DatabasePassword};Database=clusterlb;Timeout=1",
             ["Logging__LogLevel__Default"] = "Debug",
@@ -68,9 +72,9 @@ public sealed class SecretsTests
         await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
         var everything = answers + node.Stdout + node.Stderr;
         Assert.Contains("PostgreSQL", everything); // the journal is named...
-        foreach (var secret in new[] { DatabasePassword, fileToken, envToken })
+        foreach (var secret in new[] { DatabasePassword, fileToken, envToken, signingKey })
         {
-            Assert.DoesNotContain(secret, everything); // ...its password and the tokens are not
+            Assert.DoesNotContain(secret, everything); // ...its password, the tokens and the JWT signing key are not
         }
     }
 
