@@ -11,31 +11,8 @@
 # --rounds times on each route, alternating routes; the row with the median requests/s is shown.
 # Output: a markdown table on stdout.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-duration=10 connections=32 rounds=3
-die() { echo "bench/edge.sh: $*" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--duration needs whole seconds"; duration=$2; shift ;;
-    --connections) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--connections needs a number"; connections=$2; shift ;;
-    --rounds) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a number"; rounds=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) die "unknown argument '$1' (see --help)" ;;
-  esac
-  shift
-done
-command -v wrk >/dev/null || die "needs wrk (apt-get install wrk)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/clusterlb-edge.XXXXXX")
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-dotnet build "$root/src/ClusterLB.Node" -c Release -nologo -v quiet >/dev/null
-dotnet build "$root/src/ClusterLB.EchoBackend" -c Release -nologo -v quiet >/dev/null
-bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
-wait_http() { for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; die "$1 did not come up (logs: $work)"; }
+script=edge.sh help_lines=2,13p duration=10
+source "$(dirname "$0")/common.sh"
 
 dotnet "$(bin src/ClusterLB.EchoBackend ClusterLB.EchoBackend)" --name backend --urls http://127.0.0.1:5351 >"$work/backend.log" 2>&1 &
 pids+=($!)
@@ -73,7 +50,6 @@ done = function(summary, latency, requests)
   io.write(string.format("bytes_per_request %.0f\n", summary.bytes / math.max(summary.requests, 1)))
 end
 LUA
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else if (v ~ /s$/) print v*1000; else print v }'; }
 
 for route in plain edge; do wrk -t2 -c"$connections" -d3s -s "$work/accept.lua" "http://127.0.0.1:8351/$route/items?size=1024&type=json&$query" >/dev/null; done
 

@@ -11,31 +11,8 @@
 # Prints a markdown table: requests/s, p50/p99 latency, and the node's CPU per request in
 # microseconds (utime+stime of the node process from /proc over the run, divided by requests).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-duration=8 connections=32 rounds=3
-die() { echo "bench/features.sh: $*" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--duration needs whole seconds"; duration=$2; shift ;;
-    --connections) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--connections needs a number"; connections=$2; shift ;;
-    --rounds) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a number"; rounds=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) die "unknown argument '$1' (see --help)" ;;
-  esac
-  shift
-done
-command -v wrk >/dev/null || die "needs wrk (apt-get install wrk)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/clusterlb-features.XXXXXX")
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-dotnet build "$root/src/ClusterLB.Node" -c Release -nologo -v quiet >/dev/null
-dotnet build "$root/src/ClusterLB.EchoBackend" -c Release -nologo -v quiet >/dev/null
-bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
-wait_http() { for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; die "$1 did not come up (logs: $work)"; }
+script=features.sh help_lines=2,13p duration=8
+source "$(dirname "$0")/common.sh"
 
 dotnet "$(bin src/ClusterLB.EchoBackend ClusterLB.EchoBackend)" --name backend --urls http://127.0.0.1:5361 >"$work/backend.log" 2>&1 &
 pids+=($!)
@@ -82,7 +59,6 @@ request = function()
   return wrk.format("GET", "/miss/items?size=1024&t=" .. id .. "&n=" .. counter)
 end
 LUA
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else if (v ~ /s$/) print v*1000; else print v }'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 

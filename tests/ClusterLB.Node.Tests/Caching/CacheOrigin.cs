@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
+using ClusterLB.Node.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ClusterLB.Node.Tests.Caching;
 
@@ -23,7 +19,7 @@ public sealed class CacheOrigin : IAsyncDisposable
 
     private CacheOrigin(WebApplication app) => _app = app;
 
-    public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string Url => LoopbackApp.UrlOf(_app);
 
     /// <summary>Full answers sent for <paramref name="path"/>.</summary>
     public int Full(string path) => _full.GetValueOrDefault(path);
@@ -33,10 +29,7 @@ public sealed class CacheOrigin : IAsyncDisposable
 
     public static async Task<CacheOrigin> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = LoopbackApp.CreateBuilder().Build();
         var origin = new CacheOrigin(app);
         app.Run(origin.AnswerAsync);
         await app.StartAsync();

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
+using ClusterLB.Node.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -44,13 +43,11 @@ public sealed class CapturingBackend : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>Base URL, e.g. http://127.0.0.1:41234/.</summary>
-    public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/";
+    public string Url => LoopbackApp.UrlOf(_app) + "/";
 
     public static async Task<CapturingBackend> StartAsync(string name, ConcurrentQueue<BackendRequest> received)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
+        var builder = LoopbackApp.CreateBuilder();
         var app = builder.Build();
         app.Run(context => AnswerAsync(name, received, context));
         await app.StartAsync();

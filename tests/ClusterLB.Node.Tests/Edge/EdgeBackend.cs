@@ -1,9 +1,8 @@
 using System.IO.Compression;
 using System.Text;
+using ClusterLB.Node.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -22,14 +21,12 @@ public sealed class EdgeBackend : IAsyncDisposable
 
     private EdgeBackend(WebApplication app) => _app = app;
 
-    public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string Url => LoopbackApp.UrlOf(_app);
 
     public static async Task<EdgeBackend> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var builder = LoopbackApp.CreateBuilder();
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
-        builder.Logging.ClearProviders();
         var app = builder.Build();
         app.Use((context, next) =>
         {
