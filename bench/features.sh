@@ -50,13 +50,15 @@ LUA
 cat >"$work/plain.lua" <<'LUA'
 LUA
 cat >"$work/unique.lua" <<'LUA'
--- Every thread numbers its own requests under its own id, so no URL repeats: every request misses.
-local threads = 0
-setup = function(thread) threads = threads + 1; thread:set("id", threads) end
-init = function() id = wrk.thread:get("id"); counter = 0 end
+-- Each thread draws its own prefix (its Lua state's table addresses differ) and numbers its
+-- requests under it, so no URL repeats: every request misses.
+init = function()
+  prefix = string.format("%x-%d", tonumber(tostring({}):match("0x(%x+)"), 16) or 0, math.random(1, 1000000000))
+  counter = 0
+end
 request = function()
   counter = counter + 1
-  return wrk.format("GET", "/miss/items?size=1024&t=" .. id .. "&n=" .. counter)
+  return wrk.format("GET", "/miss/items?size=1024&p=" .. prefix .. "&n=" .. counter)
 end
 LUA
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
@@ -79,6 +81,11 @@ for round in $(seq 1 "$rounds"); do
     cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
     errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
     [ -n "$errors" ] && echo "  /$name round $round: $errors" >&2
+    if [ "$name" = miss ]; then # every /miss request must have missed: check with the node's counters
+      hits=$(curl -s -H "Authorization: Bearer $(cat "$work/node/data/admin.token")" http://127.0.0.1:9361/admin/status | sed -E 's/.*"hits":([0-9]+).*/\1/')
+      [ "$hits" = "${last_hits:-$hits}" ] || echo "  /miss round $round: $((hits - last_hits)) hits, expected none" >&2
+    fi
+    [ "$name" = hit ] || [ "$name" = miss ] && last_hits=$(curl -s -H "Authorization: Bearer $(cat "$work/node/data/admin.token")" http://127.0.0.1:9361/admin/status | sed -E 's/.*"hits":([0-9]+).*/\1/')
     rows[$name]+="$rps | $p50 | $p99 | $cpu_us"$'\n'
   done
 done
