@@ -108,6 +108,32 @@ public sealed class JwtBearerTests
         Assert.Equal(HttpStatusCode.Forbidden, (await GetStaffAsync(node, Token(signing, role: "staff"))).StatusCode);
     }
 
+    [Fact]
+    public async Task A_rate_limit_keyed_by_a_token_claim_counts_each_tenant_apart()
+    {
+        var key = RandomNumberGenerator.GetBytes(32);
+        await using var backends = await Backends.StartAsync("alpha");
+        var settings = StaffRoute(backends[0].Url)
+            .With("ClusterLB:Authentication:JwtBearer:SigningKey", Convert.ToBase64String(key))
+            .With("ReverseProxy:Routes:staff:RateLimiterPolicy", "per-tenant")
+            .With("ClusterLB:Policies:RateLimiting:per-tenant:Kind", "FixedWindow")
+            .With("ClusterLB:Policies:RateLimiting:per-tenant:PermitLimit", "2")
+            .With("ClusterLB:Policies:RateLimiting:per-tenant:Window", "01:00:00")
+            .With("ClusterLB:Policies:RateLimiting:per-tenant:Key", "Claim")
+            .With("ClusterLB:Policies:RateLimiting:per-tenant:KeyName", "tenant");
+        await using var node = await TestNode.StartAsync(settings);
+        var signing = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256);
+
+        async Task<HttpStatusCode> As(string tenant)
+        {
+            using var response = await GetStaffAsync(node, Token(signing, "staff", tenant: tenant));
+            return response.StatusCode;
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], [await As("acme"), await As("acme"), await As("acme")]);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], [await As("globex"), await As("globex"), await As("globex")]);
+    }
+
     /// <summary>Route <c>/staff</c> with the table's authorization policy <c>staff</c>: claim <c>role</c> = <c>staff</c>.</summary>
     private static RouteSettings StaffRoute(string backend) => JwtSettings(new RouteSettings()
         .Route("staff", "/staff", "backends").With("ReverseProxy:Routes:staff:AuthorizationPolicy", "staff")
