@@ -91,7 +91,7 @@ await Until(async () =>
     request.Headers.Add("X-Session-Key", "probe-health");
     return (await http.SendAsync(request)).IsSuccessStatusCode;
 }, TimeSpan.FromSeconds(30));
-await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(1)}/admin/cluster")).EnumerateArray().Select(m => m.GetProperty("verdictVersion").GetInt64()).Distinct().Count() == 1, TimeSpan.FromSeconds(10));
+await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(1)}/admin/cluster")).GetProperty("members").EnumerateArray().Select(m => m.GetProperty("verdictVersion").GetInt64()).Distinct().Count() == 1, TimeSpan.FromSeconds(10));
 var overrideTimes = new List<double>();
 for (var k = 0; overrideTimes.Count < Math.Min(rounds, 30) && k < 2000; k++)
 {
@@ -120,7 +120,7 @@ var node1Address = (await Status(1)).GetProperty("address").GetString();
 var owned = Enumerable.Range(1, 3).Where(j => probes[j - 1].GetProperty("lastProber").GetString() == node1Address).ToList();
 var kill = Stopwatch.StartNew();
 Cluster("kill", "1");
-var unreachable = await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(2)}/admin/cluster")).EnumerateArray().Any(m => !m.GetProperty("reachable").GetBoolean()), TimeSpan.FromSeconds(30));
+var unreachable = await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(2)}/admin/cluster")).GetProperty("members").EnumerateArray().Any(m => !m.GetProperty("reachable").GetBoolean()), TimeSpan.FromSeconds(30));
 rows.Add(("kill -9 → survivors mark the node unreachable", $"{unreachable.TotalMilliseconds:0} ms"));
 foreach (var backend in owned)
 {
@@ -200,7 +200,7 @@ if (overrideTarget > 0)
         var response = await http.SendAsync(request);
         return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync()).Contains("backend-1");
     }, TimeSpan.FromSeconds(30));
-    await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(2)}/admin/cluster")).EnumerateArray().Select(m => m.GetProperty("verdictVersion").GetInt64()).Distinct().Count() == 1, TimeSpan.FromSeconds(30));
+    await Until(async () => (await http.GetFromJsonAsync<JsonElement>($"{Admin(2)}/admin/cluster")).GetProperty("members").EnumerateArray().Select(m => m.GetProperty("verdictVersion").GetInt64()).Distinct().Count() == 1, TimeSpan.FromSeconds(30));
 
     var keysScript = Path.Combine(runDir, "fresh-keys.lua");
     File.WriteAllText(keysScript, """

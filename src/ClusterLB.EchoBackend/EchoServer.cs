@@ -37,6 +37,7 @@ public sealed class EchoServer : IAsyncDisposable
     private long _requestBodyBytes;
     private volatile bool _failingHealth;
     private int _injectedLatencyMs;
+    private int _requestsInFlight;
 
     private EchoServer(WebApplication app, string name, Dictionary<string, ListenOptions> endpoints, GrpcCallLog grpcCalls)
     {
@@ -67,6 +68,9 @@ public sealed class EchoServer : IAsyncDisposable
 
     /// <summary>Close statuses that WebSocket clients sent to <c>/ws</c>, in order.</summary>
     public ConcurrentQueue<WebSocketCloseStatus> WebSocketCloses { get; } = new();
+
+    /// <summary>Requests being answered right now.</summary>
+    public int RequestsInFlight => Volatile.Read(ref _requestsInFlight);
 
     /// <summary>Request body bytes read so far, over all requests.</summary>
     public long RequestBodyBytes => Interlocked.Read(ref _requestBodyBytes);
@@ -181,10 +185,18 @@ public sealed class EchoServer : IAsyncDisposable
     private void Map(WebApplication app)
     {
         app.UseWebSockets();
-        app.Use((context, next) =>
+        app.Use(async (context, next) =>
         {
             context.Response.Headers[BackendHeader] = Name;
-            return next(context);
+            Interlocked.Increment(ref _requestsInFlight);
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _requestsInFlight);
+            }
         });
         app.Use(async (context, next) =>
         {

@@ -53,7 +53,7 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
         try
         {
             using var members = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node(i).Admin, "/admin/cluster")));
-            var all = members.RootElement.EnumerateArray().ToList();
+            var all = members.RootElement.GetProperty("members").EnumerateArray().ToList();
             return (all.Count, all.Count(m => m.GetProperty("reachable").GetBoolean() && m.GetProperty("status").GetString() == "Up"));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)

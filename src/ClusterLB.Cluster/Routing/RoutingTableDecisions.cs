@@ -63,6 +63,9 @@ public static class RoutingTableDecisions
             RemoveDestination remove when !table.Clusters.TryGetValue(remove.ClusterId, out var cluster) || !cluster.Destinations.ContainsKey(remove.DestinationId) =>
                 Reject(RejectionReason.NotFound, $"Clusters:{remove.ClusterId}:Destinations:{remove.DestinationId}", "does not exist"),
             RemoveDestination remove => (new DestinationRemoved(remove.ClusterId, remove.DestinationId, now), null),
+            SetDestinationAdmin admin when !table.Clusters.TryGetValue(admin.ClusterId, out var cluster) || !cluster.Destinations.ContainsKey(admin.DestinationId) =>
+                Reject(RejectionReason.NotFound, $"Clusters:{admin.ClusterId}:Destinations:{admin.DestinationId}", "does not exist"),
+            SetDestinationAdmin admin => (new DestinationAdminSet(admin.ClusterId, admin.DestinationId, admin.State, admin.Weight, now), null),
             SetPolicies set => (new PoliciesSet(set.Policies, now), null),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown routing-table command."),
         };

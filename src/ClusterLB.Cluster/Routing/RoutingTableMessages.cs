@@ -30,6 +30,9 @@ public sealed record SetDestination(string ClusterId, string DestinationId, Dest
 /// <summary>Remove one destination from its cluster.</summary>
 public sealed record RemoveDestination(string ClusterId, string DestinationId) : IRoutingTableCommand;
 
+/// <summary>Set a destination's admin state or weight (a null part stays as it is).</summary>
+public sealed record SetDestinationAdmin(string ClusterId, string DestinationId, DestinationAdminState? State, double? Weight) : IRoutingTableCommand;
+
 /// <summary>Replace the named policies as a whole.</summary>
 public sealed record SetPolicies(PolicyDefinitions Policies) : IRoutingTableCommand;
 

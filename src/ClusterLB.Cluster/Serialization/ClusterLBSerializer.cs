@@ -41,6 +41,8 @@ public sealed class ClusterLBSerializer : SerializerWithStringManifest
         ["rt-remove-destination"] = typeof(RemoveDestination),
         ["rt-policies-set"] = typeof(PoliciesSet),
         ["rt-set-policies"] = typeof(SetPolicies),
+        ["rt-destination-admin-set"] = typeof(DestinationAdminSet),
+        ["rt-set-destination-admin"] = typeof(SetDestinationAdmin),
         ["rt-accepted"] = typeof(RoutingTableChangeAccepted),
         ["rt-rejected"] = typeof(RoutingTableChangeRejected),
         ["rt-get"] = typeof(GetRoutingTable),

@@ -44,6 +44,8 @@ public sealed record RoutingTable
         ClusterSet set => this with { Clusters = Clusters.SetItem(set.Cluster.ClusterId, set.Cluster) },
         ClusterRemoved removed => this with { Clusters = Clusters.Remove(removed.ClusterId) },
         DestinationSet set => WithDestinations(set.ClusterId, d => d.SetItem(set.DestinationId, set.Destination)),
+        DestinationAdminSet admin => WithDestinations(
+            admin.ClusterId, d => d.SetItem(admin.DestinationId, DestinationAdmin.With(d[admin.DestinationId], admin.State, admin.Weight, admin.At))),
         DestinationRemoved removed => WithDestinations(removed.ClusterId, d => d.Remove(removed.DestinationId)),
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.GetType().Name, "Unknown routing-table event."),
     }) with { Version = Version + 1 };

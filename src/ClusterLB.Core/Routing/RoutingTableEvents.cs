@@ -45,3 +45,14 @@ public sealed record DestinationSet(string ClusterId, string DestinationId, Dest
 
 /// <summary>A destination was removed from its cluster.</summary>
 public sealed record DestinationRemoved(string ClusterId, string DestinationId, DateTimeOffset At) : IRoutingTableEvent;
+
+/// <summary>
+/// An operator changed a destination's admin state (drain, maintenance, enable) or weight; a null
+/// part is left as it was. Kept in the destination's metadata (<see cref="DestinationAdmin"/>).
+/// </summary>
+public sealed record DestinationAdminSet(
+    string ClusterId,
+    string DestinationId,
+    DestinationAdminState? State,
+    double? Weight,
+    DateTimeOffset At) : IRoutingTableEvent;

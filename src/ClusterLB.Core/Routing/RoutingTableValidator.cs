@@ -189,6 +189,7 @@ public static class RoutingTableValidator
         }
 
         HealthPolicyMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
+        DestinationAdmin.ValidateCluster(errors, $"{at}:Metadata", cluster.Metadata);
 
         if (cluster.HttpRequest is { } request)
         {
@@ -211,6 +212,7 @@ public static class RoutingTableValidator
             var destinationAt = $"{at}:Destinations:{id}";
             RequireId(errors, destinationAt, "destination id", id);
             RequireMetadata(errors, $"{destinationAt}:Metadata", destination.Metadata);
+            DestinationAdmin.ValidateDestination(errors, $"{destinationAt}:Metadata", destination.Metadata);
             RequireLength(errors, $"{destinationAt}:Host", destination.Host, RoutingTableLimits.MaxValueLength);
             RequireHttpUrl(errors, $"{destinationAt}:Address", destination.Address, required: true);
             RequireHttpUrl(errors, $"{destinationAt}:Health", destination.Health, required: false);

@@ -19,12 +19,13 @@ public static class AdminApi
         var journal = node.GetRequiredService<Journal>();
         var overrides = node.GetRequiredService<AffinityOverrides>();
         var caches = node.GetRequiredService<ResponseCaches>();
+        var proxyState = node.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
         async Task<NodeStatus> Status()
         {
             var system = node.GetRequiredService<ActorSystem>();
             var journalStatus = await JournalStatus.ReadAsync(system, journal.Description);
             return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus, caches)
-                with { RateLimiting = node.GetService<ClusterRateLimits>()?.Status };
+                with { RateLimiting = node.GetService<ClusterRateLimits>()?.Status, Destinations = DestinationView.Read(proxyState) };
         }
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));
@@ -36,8 +37,10 @@ public static class AdminApi
                 : Results.Text($"ready: routing table v{status.RoutingTable!.Version}\n");
         });
         admin.MapGet("/admin/status", async () => Results.Json(await Status()));
-        admin.MapGet("/admin/cluster", async () => Results.Json(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>())));
+        admin.MapGet("/admin/cluster", async () => Results.Json(
+            new ClusterOverview(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>()), DestinationView.Read(proxyState))));
         RoutingTableApi.Map(admin, node);
+        DestinationAdminApi.Map(admin, node);
         CacheApi.Map(admin, node);
     }
 }

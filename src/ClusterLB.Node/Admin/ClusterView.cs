@@ -21,6 +21,9 @@ public sealed record MemberView(
     int? Overrides,
     double? ReportAgeSeconds);
 
+/// <summary>What <c>/admin/cluster</c> answers: the members, and the destinations with their admin states.</summary>
+public sealed record ClusterOverview(IReadOnlyList<MemberView> Members, IReadOnlyList<DestinationView> Destinations);
+
 /// <summary>Builds the cluster view from this node's local copy of the members' reports.</summary>
 public static class ClusterView
 {

@@ -31,6 +31,9 @@ public sealed record NodeStatus(
     /// <summary>Cluster-wide rate limits as this node applies them; null when the node has none registered.</summary>
     public RateLimitingStatus? RateLimiting { get; init; }
 
+    /// <summary>Every destination this node routes to, with its admin state, weight and health.</summary>
+    public IReadOnlyList<DestinationView> Destinations { get; init; } = [];
+
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
     public static NodeStatus Of(
         string node, ActorSystem system, NodeState state, AffinityOverrides overrides, int capacity, JournalStatus journal, ResponseCaches caches)

@@ -62,7 +62,12 @@ public static class RoutingTableApi
             Send(new RemoveDestination(id, destinationId), Writer()));
     }
 
-    private static async Task<IResult> WithBody<T>(HttpRequest request, Func<T, IRoutingTableCommand> command, IActorRef writer)
+    /// <summary>
+    /// Reads a strict JSON <typeparamref name="T"/> and sends the command built from it; when
+    /// <paramref name="command"/> builds none, answers 400 naming <paramref name="field"/> with <paramref name="missing"/>.
+    /// </summary>
+    internal static async Task<IResult> WithBody<T>(
+        HttpRequest request, Func<T, IRoutingTableCommand?> command, IActorRef writer, string field = "body", string missing = "a JSON object is required")
         where T : class
     {
         T? body;
@@ -81,10 +86,13 @@ public static class RoutingTableApi
 
         return body is null
             ? Rejected(StatusCodes.Status400BadRequest, [new ValidationError("body", "a JSON object is required")])
-            : await Send(command(body), writer);
+            : command(body) is { } built
+                ? await Send(built, writer)
+                : Rejected(StatusCodes.Status400BadRequest, [new ValidationError(field, missing)]);
     }
 
-    private static async Task<IResult> Send(IRoutingTableCommand command, IActorRef writer)
+    /// <summary>Sends <paramref name="command"/> to the writer and answers with its outcome.</summary>
+    internal static async Task<IResult> Send(IRoutingTableCommand command, IActorRef writer)
     {
         object answer;
         try

@@ -17,6 +17,7 @@ using ClusterLB.Node.Admin;
 using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Demo;
+using ClusterLB.Node.Draining;
 using ClusterLB.Node.Proxy;
 using ClusterLB.Node.RateLimiting;
 using ClusterLB.Node.Routing;
@@ -151,7 +152,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
             pipeline.UseConnectFailureRetry();
-            pipeline.UseSessionAffinity();
+            pipeline.UseAdminStatesAround(affinity => affinity.UseSessionAffinity());
             pipeline.UseLoadBalancing();
         });
 

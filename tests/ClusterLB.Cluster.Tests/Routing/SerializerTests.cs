@@ -19,6 +19,8 @@ public sealed class SerializerTests() : TestKit(WriterSpec.Config(WriterSpec.Tem
         new RoutingTableChangeAccepted(5),
         new RoutingTableChangeRejected(RejectionReason.Invalid, [new ValidationError("Routes:api:ClusterId", "is required")]),
         GetRoutingTable.Instance,
+        new SetDestinationAdmin("backends", "one", DestinationAdminState.Draining, 2.5),
+        new DestinationAdminSet("backends", "one", DestinationAdminState.Maintenance, null, DateTimeOffset.UnixEpoch),
         new RoutingTableChangeRejected(RejectionReason.JournalUnavailable, [new ValidationError("journal", "Failed to connect to 127.0.0.1:5432")]),
         new ClusterLB.Cluster.Persistence.JournalState(ClusterLB.Cluster.Persistence.JournalAvailability.Unavailable, "Failed to connect to 127.0.0.1:5432", DateTimeOffset.UnixEpoch),
     ];

@@ -89,8 +89,8 @@ public sealed class TestCluster : IAsyncDisposable
             {
                 foreach (var node in Running)
                 {
-                    var members = await node.Admin.GetFromJsonAsync<List<MemberView>>("/admin/cluster");
-                    if (members!.Count(m => m.Status == "Up" && m.Reachable) != count)
+                    var members = (await node.Admin.GetFromJsonAsync<ClusterOverview>("/admin/cluster"))!.Members;
+                    if (members.Count(m => m.Status == "Up" && m.Reachable) != count)
                     {
                         return false;
                     }

@@ -192,7 +192,7 @@ public sealed class AffinityTests
             {
                 // Reports are published once a second, so one may still carry the verdicts from
                 // before the latest probe result that the others already report.
-                var view = await cluster[1].Admin.GetFromJsonAsync<List<MemberView>>("/admin/cluster");
+                var view = (await cluster[1].Admin.GetFromJsonAsync<ClusterOverview>("/admin/cluster"))?.Members;
                 return view is not null && view.All(m => m.Requests >= 1) && view.Select(m => m.VerdictVersion).Distinct().Count() == 1 ? view : null;
             },
             TimeSpan.FromSeconds(15),

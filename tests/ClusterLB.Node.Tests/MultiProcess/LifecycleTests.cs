@@ -141,7 +141,7 @@ public sealed class LifecycleTests
     private static async Task<int> ClusterSize(int node)
     {
         using var admin = LocalCluster.Admin(node);
-        var members = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<ClusterLB.Node.Admin.MemberView>>(admin, "/admin/cluster");
-        return members!.Count;
+        var members = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<ClusterLB.Node.Admin.ClusterOverview>(admin, "/admin/cluster");
+        return members!.Members.Count;
     }
 }

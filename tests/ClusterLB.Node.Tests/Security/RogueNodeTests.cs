@@ -110,7 +110,7 @@ public sealed class RogueNodeTests
         foreach (var node in cluster.Running)
         {
             var status = await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status");
-            var members = await node.Admin.GetFromJsonAsync<List<MemberView>>("/admin/cluster");
+            var members = (await node.Admin.GetFromJsonAsync<ClusterOverview>("/admin/cluster"))!.Members;
             views.Add(new NodeView(
                 status!.RoutingTable?.Version ?? -1,
                 status.HealthVerdictVersion,
