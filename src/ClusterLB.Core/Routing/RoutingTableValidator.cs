@@ -105,6 +105,7 @@ public static class RoutingTableValidator
         RequireLength(errors, $"{at}:Match:Path", route.Match.Path, RoutingTableLimits.MaxValueLength);
         RequireMetadata(errors, $"{at}:Metadata", route.Metadata);
         CompressionMetadata.Validate(errors, $"{at}:Metadata", route.Metadata);
+        TrafficSplit.Validate(errors, $"{at}:Metadata", route.Metadata, table);
         if (route.Transforms is { } transforms)
         {
             RequireCount(errors, $"{at}:Transforms", transforms.Count, RoutingTableLimits.MaxTransforms);

@@ -21,6 +21,7 @@ using ClusterLB.Node.Draining;
 using ClusterLB.Node.Proxy;
 using ClusterLB.Node.RateLimiting;
 using ClusterLB.Node.Routing;
+using ClusterLB.Node.Splitting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -145,6 +146,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         proxy.UseRoutePolicies();
         proxy.MapReverseProxy(pipeline =>
         {
+            pipeline.UseTrafficSplits();
             pipeline.UseHttpsEnforcement();
             pipeline.UseAmbiguousPathRejection();
             pipeline.UseClusterRateLimiting();
