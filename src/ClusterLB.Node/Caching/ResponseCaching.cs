@@ -53,7 +53,7 @@ public static class ResponseCaching
                 return;
             }
 
-            var primary = PrimaryKey(routeId, context.Request);
+            var primary = PrimaryKey(routeId, context.GetReverseProxyFeature().Cluster.Config.ClusterId, context.Request);
             var vary = VaryNames(cache.Policy, cache.Store.VaryFor(primary));
             var key = Key(primary, vary, context.Request);
             var revalidate = CacheRules.WantsRevalidation(context.Request);
@@ -252,8 +252,9 @@ public static class ResponseCaching
     private static bool HasOwnConditions(HttpRequest request) =>
         request.Headers.ContainsKey(HeaderNames.IfNoneMatch) || request.Headers.ContainsKey(HeaderNames.IfModifiedSince);
 
-    private static string PrimaryKey(string routeId, HttpRequest request) =>
-        $"{routeId}\n{request.Host.Value?.ToLowerInvariant()}\n{request.Path.Value}{request.QueryString.Value}";
+    // The cluster too: a route split between clusters (canary) keeps each side's answers apart.
+    private static string PrimaryKey(string routeId, string clusterId, HttpRequest request) =>
+        $"{routeId}\n{clusterId}\n{request.Host.Value?.ToLowerInvariant()}\n{request.Path.Value}{request.QueryString.Value}";
 
     private static string[] VaryOf(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> headers) =>
         headers.Where(h => string.Equals(h.Key, HeaderNames.Vary, StringComparison.OrdinalIgnoreCase))

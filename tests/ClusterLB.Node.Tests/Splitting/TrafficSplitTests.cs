@@ -62,15 +62,44 @@ public sealed class TrafficSplitTests
         Assert.InRange(canary, 130, 230); // 30 % of 600 is 180; 130-230 is beyond four standard deviations
     }
 
+    [Fact]
+    public async Task Cached_answers_of_a_split_route_stay_on_their_side()
+    {
+        await using var backends = await Backends.StartAsync("stable-1", "canary-1");
+        await using var node = await TestNode.StartAsync(new RouteSettings()
+            .Route("app", "/app", "stable")
+            .Cluster("stable", ("s1", backends[0].Url))
+            .Cluster("canary", ("c1", backends[1].Url))
+            .With("ReverseProxy:Routes:app:OutputCachePolicy", "pages")
+            .With("ClusterLB:Policies:OutputCache:pages:DefaultTtl", "00:01:00")
+            .With("ReverseProxy:Routes:app:Metadata:ClusterLB.Split", "stable=50,canary=50")
+            .With("ReverseProxy:Routes:app:Metadata:ClusterLB.Split.Key", "Header:X-User"));
+        var sides = await SidesAsync(node.Proxy);
+        var stableUser = Array.IndexOf(sides, "stable-1");
+        var canaryUser = Array.IndexOf(sides, "canary-1");
+
+        // Each side's first answer for the page is cached; the other side must not get it.
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal("stable-1", await BackendForAsync(node.Proxy, $"user-{stableUser}", "/app/page"));
+            Assert.Equal("canary-1", await BackendForAsync(node.Proxy, $"user-{canaryUser}", "/app/page"));
+        }
+    }
+
+    private static async Task<string> BackendForAsync(HttpClient proxy, string user, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-User", user);
+        using var response = await proxy.SendAsync(request);
+        return response.Headers.GetValues(EchoServer.BackendHeader).Single();
+    }
+
     private static async Task<string[]> SidesAsync(HttpClient proxy)
     {
         var sides = new string[Keys];
         for (var i = 0; i < Keys; i++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/app/x");
-            request.Headers.Add("X-User", $"user-{i}");
-            using var response = await proxy.SendAsync(request);
-            sides[i] = response.Headers.GetValues(EchoServer.BackendHeader).Single();
+            sides[i] = await BackendForAsync(proxy, $"user-{i}", "/app/x");
         }
 
         return sides;
