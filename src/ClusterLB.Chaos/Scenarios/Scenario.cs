@@ -19,6 +19,7 @@ public abstract class Scenario
         ["partition"] = () => new Partition(),
         ["backend-kill"] = () => new BackendKill(),
         ["backend-slow"] = () => new BackendSlow(),
+        ["drain"] = () => new Drain(),
         ["journal-down"] = () => new JournalDown(),
         ["rolling-restart"] = () => new RollingRestart(),
         ["full-restart"] = () => new FullRestart(),

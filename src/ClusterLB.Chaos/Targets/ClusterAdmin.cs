@@ -106,6 +106,38 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends an operator's command (<c>drain</c>, <c>maintenance</c>, <c>enable</c>) on a destination
+    /// through node <paramref name="i"/>; the HTTP status (0 when unreachable) and the answer.
+    /// </summary>
+    public async Task<(int Status, string Body)> DestinationCommandAsync(int i, string cluster, string destination, string command)
+    {
+        try
+        {
+            using var response = await _http.PostAsJsonAsync(new Uri(node(i).Admin, $"/admin/clusters/{cluster}/destinations/{destination}/{command}"), new { });
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (0, e.Message);
+        }
+    }
+
+    /// <summary>GET <paramref name="path"/> through node <paramref name="i"/>'s proxy: the status (0 when it failed) and the backend that answered.</summary>
+    public async Task<(int Status, string? Backend)> ProxyGetAsync(int i, string path, TimeSpan timeout)
+    {
+        try
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            using var response = await _http.GetAsync(new Uri(node(i).Proxy, path), cancel.Token);
+            return ((int)response.StatusCode, response.Headers.TryGetValues(LoadSettings.BackendHeader, out var values) ? values.First() : null);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (0, null);
+        }
+    }
+
     /// <summary>The backend node <paramref name="i"/> sends <paramref name="key"/> to.</summary>
     public async Task<string?> BackendForKeyAsync(int i, string key)
     {
