@@ -15,7 +15,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 compose_file="$root/docker-compose.cluster.yml"
-known="node-kill writer-kill node-pause partition backend-kill backend-slow drain journal-down rolling-restart full-restart scale-out"
+known="node-kill writer-kill node-pause partition backend-kill backend-slow drain retry-storm journal-down rolling-restart full-restart scale-out"
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 

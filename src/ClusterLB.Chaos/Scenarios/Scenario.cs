@@ -20,6 +20,7 @@ public abstract class Scenario
         ["backend-kill"] = () => new BackendKill(),
         ["backend-slow"] = () => new BackendSlow(),
         ["drain"] = () => new Drain(),
+        ["retry-storm"] = () => new RetryStorm(),
         ["journal-down"] = () => new JournalDown(),
         ["rolling-restart"] = () => new RollingRestart(),
         ["full-restart"] = () => new FullRestart(),

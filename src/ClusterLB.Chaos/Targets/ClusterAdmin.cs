@@ -22,6 +22,12 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
         DefaultRequestHeaders = { Authorization = new("Bearer", Environment.GetEnvironmentVariable(TokenVariable) ?? "") },
     };
 
+    // Requests through the proxy carry no admin token: the backends would see it.
+    private readonly HttpClient _proxy = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(1), MaxConnectionsPerServer = 256 })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
     public async Task<NodeView?> ViewAsync(int i)
     {
         try
@@ -129,12 +135,37 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
         try
         {
             using var cancel = new CancellationTokenSource(timeout);
-            using var response = await _http.GetAsync(new Uri(node(i).Proxy, path), cancel.Token);
+            using var response = await _proxy.GetAsync(new Uri(node(i).Proxy, path), cancel.Token);
             return ((int)response.StatusCode, response.Headers.TryGetValues(LoadSettings.BackendHeader, out var values) ? values.First() : null);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             return (0, null);
+        }
+    }
+
+    /// <summary>
+    /// Node <paramref name="i"/>'s retry counters for <paramref name="clusters"/>, summed: attempts sent
+    /// again, retries the budget refused, and requests the budget counted; null when unreachable.
+    /// </summary>
+    public async Task<(long Retried, long Denied)?> RetriesAsync(int i, params string[] clusters)
+    {
+        try
+        {
+            using var status = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node(i).Admin, "/admin/status")));
+            long retried = 0, denied = 0;
+            foreach (var cluster in status.RootElement.GetProperty("retries").GetProperty("clusters").EnumerateArray()
+                .Where(c => clusters.Contains(c.GetProperty("clusterId").GetString())))
+            {
+                retried += cluster.GetProperty("retried").GetInt64();
+                denied += cluster.GetProperty("deniedByBudget").GetInt64();
+            }
+
+            return (retried, denied);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
         }
     }
 
@@ -154,5 +185,9 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _proxy.Dispose();
+    }
 }
