@@ -176,7 +176,8 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node(i).Proxy, LoadSettings.KeyedPath));
             request.Headers.Add(LoadSettings.KeyHeader, key);
-            using var response = await _http.SendAsync(request);
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            using var response = await _proxy.SendAsync(request, cancel.Token);
             return response.IsSuccessStatusCode && response.Headers.TryGetValues(LoadSettings.BackendHeader, out var values) ? values.First() : null;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
