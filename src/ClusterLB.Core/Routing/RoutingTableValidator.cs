@@ -1,5 +1,6 @@
 using ClusterLB.Core.Health;
 using ClusterLB.Core.Policies;
+using ClusterLB.Core.Retries;
 
 namespace ClusterLB.Core.Routing;
 
@@ -105,6 +106,7 @@ public static class RoutingTableValidator
         RequireLength(errors, $"{at}:Match:Path", route.Match.Path, RoutingTableLimits.MaxValueLength);
         RequireMetadata(errors, $"{at}:Metadata", route.Metadata);
         CompressionMetadata.Validate(errors, $"{at}:Metadata", route.Metadata);
+        RetryMetadata.ValidateRoute(errors, $"{at}:Metadata", route.Metadata);
         if (route.Transforms is { } transforms)
         {
             RequireCount(errors, $"{at}:Transforms", transforms.Count, RoutingTableLimits.MaxTransforms);
@@ -189,6 +191,7 @@ public static class RoutingTableValidator
         }
 
         HealthPolicyMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
+        RetryMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
 
         if (cluster.HttpRequest is { } request)
         {

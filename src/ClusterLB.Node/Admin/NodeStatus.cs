@@ -5,6 +5,7 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Node.Caching;
 using ClusterLB.Node.RateLimiting;
+using ClusterLB.Node.Retries;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -30,6 +31,9 @@ public sealed record NodeStatus(
 {
     /// <summary>Cluster-wide rate limits as this node applies them; null when the node has none registered.</summary>
     public RateLimitingStatus? RateLimiting { get; init; }
+
+    /// <summary>Retries per cluster as this node made them; null when the node has none registered.</summary>
+    public RetriesStatus? Retries { get; init; }
 
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
     public static NodeStatus Of(

@@ -19,6 +19,7 @@ using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Demo;
 using ClusterLB.Node.Proxy;
 using ClusterLB.Node.RateLimiting;
+using ClusterLB.Node.Retries;
 using ClusterLB.Node.Routing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -122,6 +123,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
         builder.Services.AddClusterRateLimiting();
+        builder.Services.AddRetries();
         if (options.Demo.Enabled)
         {
             builder.Services.AddHostedService<DemoBackends>();
@@ -150,7 +152,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
             pipeline.UseResponseCache();
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
-            pipeline.UseConnectFailureRetry();
+            pipeline.UseRetries();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
         });
