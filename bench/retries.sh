@@ -41,9 +41,6 @@ wrk.method = "PUT"
 wrk.body = string.rep("x", 1024)
 wrk.headers["Content-Type"] = "application/octet-stream"
 LUA
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
-
 workloads="off:get on:get status:get put-off:put put-on:put"
 for w in $workloads; do wrk -t2 -c"$connections" -d2s -s "$work/${w#*:}.lua" "http://127.0.0.1:8371/${w%%:*}/items?size=1024" >/dev/null; done
 
@@ -51,16 +48,7 @@ declare -A rows=()
 for round in $(seq 1 "$rounds"); do
   for w in $workloads; do
     name=${w%%:*}; lua=${w#*:}
-    before=$(cpu_ticks)
-    out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$work/$lua.lua" "http://127.0.0.1:8371/$name/items?size=1024" 2>&1)
-    after=$(cpu_ticks)
-    requests=$(awk '/requests in/{print $1}' <<<"$out")
-    rps=$(awk '/Requests\/sec/{printf "%.0f", $2}' <<<"$out")
-    p50=$(to_ms "$(awk '$1=="50%"{print $2}' <<<"$out")"); p99=$(to_ms "$(awk '$1=="99%"{print $2}' <<<"$out")")
-    cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
-    errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-    [ -n "$errors" ] && echo "  /$name round $round: $errors" >&2
-    rows[$name]+="$rps | $p50 | $p99 | $cpu_us"$'\n'
+    rows[$name]+="$(measure "/$name round $round" "$work/$lua.lua" "http://127.0.0.1:8371/$name/items?size=1024")"$'\n'
   done
 done
 
@@ -76,6 +64,5 @@ for w in $workloads; do
     off) what="GET, off (Attempts=0)" ;; on) what="GET, defaults" ;; status) what="GET, also on 502/503" ;;
     put-off) what="PUT 1 KiB, off" ;; put-on) what="PUT 1 KiB, defaults (body kept)" ;;
   esac
-  median=$(printf '%s' "${rows[$name]}" | sort -t'|' -k1,1n | sed -n "$(( (rounds + 1) / 2 ))p")
-  echo "| /$name | $what | $median |"
+  echo "| /$name | $what | $(median_row "${rows[$name]}") |"
 done

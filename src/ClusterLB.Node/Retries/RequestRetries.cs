@@ -26,7 +26,10 @@ internal sealed partial class RequestRetries(RetryPolicies policies, PassiveHeal
 {
     private const RetryOn StatusKinds = RetryOn.Status502 | RetryOn.Status503;
 
-    /// <summary>The middleware: requests of clusters without retries go straight on, without a state machine.</summary>
+    /// <summary>
+    /// The middleware: requests of clusters without retries, or with a single destination to try, go
+    /// straight on, without a state machine (the latter still count for the budget).
+    /// </summary>
     public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var proxy = context.GetReverseProxyFeature();
@@ -36,7 +39,7 @@ internal sealed partial class RequestRetries(RetryPolicies policies, PassiveHeal
         }
 
         cluster.Budget.Deposit();
-        return ForwardAsync(context, next, proxy, cluster);
+        return proxy.AvailableDestinations.Count > 1 ? ForwardAsync(context, next, proxy, cluster) : next(context);
     }
 
     private async Task ForwardAsync(HttpContext context, RequestDelegate next, IReverseProxyFeature proxy, ClusterRetries cluster)

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using ClusterLB.Core.Retries;
+using ClusterLB.Node.Configuration;
+using Microsoft.Extensions.Configuration;
 using ClusterLB.Node.Tests.Infrastructure;
 
 namespace ClusterLB.Node.Tests.Retries;
@@ -355,6 +357,23 @@ public sealed class RetriesTests
             },
             TimeSpan.FromSeconds(20),
             "the resetting destination taken out by passive health");
+    }
+
+    [Fact]
+    public void A_node_refuses_unusable_retry_settings_naming_the_field()
+    {
+        var settings = Settings([(RetryMetadata.Budget, "120"), (RetryMetadata.On, "reset,404")], ("one", "http://127.0.0.1:5000/"))
+            .With($"ReverseProxy:Routes:api:Metadata:{RetryMetadata.Methods}", "GET,FETCH");
+
+        var configuration = NodeConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+
+        Assert.Equal(
+            [
+                $"ReverseProxy:Routes:api:Metadata:{RetryMetadata.Methods}",
+                $"ReverseProxy:Clusters:c1:Metadata:{RetryMetadata.On}",
+                $"ReverseProxy:Clusters:c1:Metadata:{RetryMetadata.Budget}",
+            ],
+            configuration.Errors.Select(e => e.Field));
     }
 
     private static void AssertOriginal503(HttpResponseMessage response, string backend)
