@@ -61,9 +61,6 @@ request = function()
   return wrk.format("GET", "/miss/items?size=1024&p=" .. prefix .. "&n=" .. counter)
 end
 LUA
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$node_pid/stat"; }
-ticks_per_second=$(getconf CLK_TCK)
-
 # route:script pairs, each workload against a 1 KB echo answer
 workloads="plain:plain hit:plain miss:unique compressed:accept filtered:plain limited:plain"
 for w in $workloads; do wrk -t2 -c"$connections" -d2s -s "$work/${w#*:}.lua" "http://127.0.0.1:8361/${w%%:*}/items?size=1024" >/dev/null; done
@@ -72,21 +69,13 @@ declare -A rows=()
 for round in $(seq 1 "$rounds"); do
   for w in $workloads; do
     name=${w%%:*}; script=${w#*:}
-    before=$(cpu_ticks)
-    out=$(wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$work/$script.lua" "http://127.0.0.1:8361/$name/items?size=1024" 2>&1)
-    after=$(cpu_ticks)
-    requests=$(awk '/requests in/{print $1}' <<<"$out")
-    rps=$(awk '/Requests\/sec/{printf "%.0f", $2}' <<<"$out")
-    p50=$(to_ms "$(awk '$1=="50%"{print $2}' <<<"$out")"); p99=$(to_ms "$(awk '$1=="99%"{print $2}' <<<"$out")")
-    cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
-    errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
-    [ -n "$errors" ] && echo "  /$name round $round: $errors" >&2
+    row=$(measure "/$name round $round" "$work/$script.lua" "http://127.0.0.1:8361/$name/items?size=1024")
     if [ "$name" = miss ]; then # every /miss request must have missed: check with the node's counters
       hits=$(curl -s -H "Authorization: Bearer $(cat "$work/node/data/admin.token")" http://127.0.0.1:9361/admin/status | sed -E 's/.*"hits":([0-9]+).*/\1/')
       [ "$hits" = "${last_hits:-$hits}" ] || echo "  /miss round $round: $((hits - last_hits)) hits, expected none" >&2
     fi
     [ "$name" = hit ] || [ "$name" = miss ] && last_hits=$(curl -s -H "Authorization: Bearer $(cat "$work/node/data/admin.token")" http://127.0.0.1:9361/admin/status | sed -E 's/.*"hits":([0-9]+).*/\1/')
-    rows[$name]+="$rps | $p50 | $p99 | $cpu_us"$'\n'
+    rows[$name]+="$row"$'\n'
   done
 done
 
@@ -98,6 +87,5 @@ for w in $workloads; do
     plain) what="none (proxying)" ;; hit) what="response cache, hit" ;; miss) what="response cache, miss + store" ;;
     compressed) what="Brotli compression" ;; filtered) what="request filter, 4 rule sets" ;; limited) what="cluster-wide rate limit (not reached)" ;;
   esac
-  median=$(printf '%s' "${rows[$name]}" | sort -t'|' -k1,1n | sed -n "$(( (rounds + 1) / 2 ))p")
-  echo "| /$name | $what | $median |"
+  echo "| /$name | $what | $(median_row "${rows[$name]}") |"
 done

@@ -1,5 +1,6 @@
 using ClusterLB.Core.Health;
 using ClusterLB.Core.Policies;
+using ClusterLB.Core.Retries;
 
 namespace ClusterLB.Core.Routing;
 
@@ -106,6 +107,7 @@ public static class RoutingTableValidator
         RequireMetadata(errors, $"{at}:Metadata", route.Metadata);
         CompressionMetadata.Validate(errors, $"{at}:Metadata", route.Metadata);
         TrafficSplit.Validate(errors, $"{at}:Metadata", route.Metadata, table);
+        RetryMetadata.ValidateRoute(errors, $"{at}:Metadata", route.Metadata);
         if (route.Transforms is { } transforms)
         {
             RequireCount(errors, $"{at}:Transforms", transforms.Count, RoutingTableLimits.MaxTransforms);
@@ -191,6 +193,7 @@ public static class RoutingTableValidator
 
         HealthPolicyMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
         DestinationAdmin.ValidateCluster(errors, $"{at}:Metadata", cluster.Metadata);
+        RetryMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
 
         if (cluster.HttpRequest is { } request)
         {

@@ -4,6 +4,7 @@ using ClusterLB.Cluster.Persistence;
 using ClusterLB.Node.Caching;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.RateLimiting;
+using ClusterLB.Node.Retries;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -25,7 +26,7 @@ public static class AdminApi
             var system = node.GetRequiredService<ActorSystem>();
             var journalStatus = await JournalStatus.ReadAsync(system, journal.Description);
             return NodeStatus.Of(options.EffectiveNodeName, system, state, overrides, options.Affinity.MaxOverrides, journalStatus, caches)
-                with { RateLimiting = node.GetService<ClusterRateLimits>()?.Status, Destinations = DestinationView.Read(proxyState) };
+                with { RateLimiting = node.GetService<ClusterRateLimits>()?.Status, Retries = node.GetService<RetryPolicies>()?.Status, Destinations = DestinationView.Read(proxyState) };
         }
 
         admin.MapGet("/healthz/live", () => Results.Text("live\n"));

@@ -5,6 +5,7 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Node.Caching;
 using ClusterLB.Node.RateLimiting;
+using ClusterLB.Node.Retries;
 using ClusterLB.Node.Routing;
 
 namespace ClusterLB.Node.Admin;
@@ -33,6 +34,8 @@ public sealed record NodeStatus(
 
     /// <summary>Every destination this node routes to, with its admin state, weight and health.</summary>
     public IReadOnlyList<DestinationView> Destinations { get; init; } = [];
+    /// <summary>Retries per cluster as this node made them; null when the node has none registered.</summary>
+    public RetriesStatus? Retries { get; init; }
 
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
     public static NodeStatus Of(

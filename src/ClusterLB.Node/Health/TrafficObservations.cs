@@ -28,7 +28,7 @@ internal static class TrafficObservations
             {
                 var routeTimedOutWithoutBody = error == ForwarderError.RequestCanceled
                     && context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true
-                    && !ConnectFailureRetry.HasBody(context.Request);
+                    && !RequestBodies.Announced(context.Request);
                 counters.Record(feature.Cluster.Config.ClusterId, destination.DestinationId, DestinationFaults.IsDestinationFault(error, context.Response.StatusCode, routeTimedOutWithoutBody));
             }
         });

@@ -20,6 +20,7 @@ using ClusterLB.Node.Demo;
 using ClusterLB.Node.Draining;
 using ClusterLB.Node.Proxy;
 using ClusterLB.Node.RateLimiting;
+using ClusterLB.Node.Retries;
 using ClusterLB.Node.Routing;
 using ClusterLB.Node.Splitting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -124,6 +125,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         builder.Services.AddReverseProxy().LoadFromMemory([], []);
         builder.Services.AddClusterLBPolicies();
         builder.Services.AddClusterRateLimiting();
+        builder.Services.AddRetries();
         if (options.Demo.Enabled)
         {
             builder.Services.AddHostedService<DemoBackends>();
@@ -153,7 +155,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
             pipeline.UseResponseCache();
             pipeline.UseTrafficObservations();
             pipeline.UseProxyErrorResponses();
-            pipeline.UseConnectFailureRetry();
+            pipeline.UseRetries();
             pipeline.UseAdminStatesAround(affinity => affinity.UseSessionAffinity());
             pipeline.UseLoadBalancing();
         });
