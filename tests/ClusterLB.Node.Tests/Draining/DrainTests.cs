@@ -149,6 +149,11 @@ public sealed class DrainTests(ITestOutputHelper output)
             await Command(node, HttpMethod.Post, "/admin/clusters/one/destinations/beta/maintenance");
             var version = await Command(node, HttpMethod.Put, "/admin/clusters/one/destinations/alpha/weight", new { weight = 3 });
             Assert.Equal(3, version);
+            // Accepted means persisted and published; the node applies it a moment later.
+            await Eventually.True(
+                async () => (await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status"))!.RoutingTable!.Version >= version,
+                TimeSpan.FromSeconds(10),
+                "the node to run the new version");
             Assert.DoesNotContain("beta", await BackendsOf(node.Proxy, "/a/x", 10));
 
             var table = await node.Admin.GetFromJsonAsync<JsonElement>("/admin/routing-table");
