@@ -97,6 +97,24 @@ public sealed class HealthMonitorTests : TestKit
     }
 
     [Fact]
+    public void An_ejection_that_meets_an_earlier_one_of_another_owner_over_the_cap_gives_way()
+    {
+        StartMonitor(Cluster(Passive, "a", "b", "c"));
+        var ejected = AwaitVerdict("app/a", v => v.Verdict == HealthVerdict.Unhealthy, () => FailEvery("a"));
+
+        // Another owner ejected b a moment earlier, in the same window: 2 of 3 out is over the cap of 50 %.
+        var earlier = new ReplicatedVerdict(HealthVerdict.Unhealthy, "akka.tcp://health-spec@127.0.0.1:1", 1, "ejected elsewhere", ejected.Since.AddMilliseconds(-10), ejected.EjectedUntil, 1);
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
+        DistributedData.Get(Sys).Replicator.Tell(Dsl.Update(
+            HealthReplication.Key, LWWDictionary<string, ReplicatedVerdict>.Empty, WriteLocal.Instance, map => map.SetItem(cluster, "app/b", earlier)));
+
+        var lifted = AwaitVerdict("app/a", v => v.Verdict != HealthVerdict.Unhealthy);
+        Assert.Null(lifted.EjectedUntil);
+        Assert.Equal(0, lifted.Ejections);
+        Assert.Contains("lifted", lifted.Reason);
+    }
+
+    [Fact]
     public void Traffic_with_successes_between_failures_does_not_eject()
     {
         var cluster = Cluster(Passive, "a", "b", "c") with

@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
-using Yarp.ReverseProxy;
 using YarpHealth = Yarp.ReverseProxy.Model.DestinationHealth;
 
 namespace ClusterLB.Node.Tests.Health;
@@ -56,7 +55,7 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
             {
                 for (var i = 0; i < nodes.Count; i++)
                 {
-                    if (ejectedOn[i] is null && Health(nodes[i], "app", failing.Name) == YarpHealth.Unhealthy)
+                    if (ejectedOn[i] is null && ProxyHealth.Of(nodes[i], "app", failing.Name) == YarpHealth.Unhealthy)
                     {
                         ejectedOn[i] = Stopwatch.GetTimestamp();
                     }
@@ -76,7 +75,7 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
             $"(per node: {string.Join(", ", perNode.Select(t => $"{t.TotalMilliseconds:F0} ms"))})" +
             (fault == "answers 500" ? $"; last request it received {Stopwatch.GetElapsedTime(firstFailure, lastSent).TotalMilliseconds:F0} ms after its first failure" : ""));
         Assert.True(detection < DetectionBound, $"ejected on every node {detection.TotalMilliseconds:F0} ms after the first failure");
-        Assert.All(nodes, node => Assert.Equal(YarpHealth.Unknown, Health(node, "app", backends[0].Name)));
+        Assert.All(nodes, node => Assert.Equal(YarpHealth.Unknown, ProxyHealth.Of(node, "app", backends[0].Name)));
     }
 
     [Fact]
@@ -99,7 +98,7 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
             async () =>
             {
                 await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => node.Proxy.GetAsync("/app/")));
-                return app.Any(d => Health(node, "app", d.Id) == YarpHealth.Unhealthy);
+                return app.Any(d => ProxyHealth.Of(node, "app", d.Id) == YarpHealth.Unhealthy);
             },
             TimeSpan.FromSeconds(10),
             "a first ejection");
@@ -112,17 +111,10 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         }
 
-        await Eventually.True(
-            async () =>
-            {
-                using var response = await node.Proxy.GetAsync("/witness/");
-                return Health(node, "witness", "d4") == YarpHealth.Unhealthy;
-            },
-            TimeSpan.FromSeconds(10),
-            "the witness ejected");
+        await ProxyHealth.FailUntilOut(node, "/witness/", "witness", "d4");
 
         // 50 % of 3: the first ejection is always allowed, a second would make 67 %.
-        Assert.Single(app, d => Health(node, "app", d.Id) == YarpHealth.Unhealthy);
+        Assert.Single(app, d => ProxyHealth.Of(node, "app", d.Id) == YarpHealth.Unhealthy);
     }
 
     [Fact]
@@ -151,16 +143,9 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
         });
         Assert.Equal(60, abandoned);
 
-        await Eventually.True(
-            async () =>
-            {
-                using var response = await node.Proxy.GetAsync("/witness/status/500");
-                return Health(node, "witness", "b2") == YarpHealth.Unhealthy;
-            },
-            TimeSpan.FromSeconds(20),
-            "the witness ejected after its 500s");
+        await ProxyHealth.FailUntilOut(node, "/witness/status/500", "witness", "b2");
 
-        Assert.Equal(YarpHealth.Unknown, Health(node, "victim", "b1"));
+        Assert.Equal(YarpHealth.Unknown, ProxyHealth.Of(node, "victim", "b1"));
     }
 
     [Fact]
@@ -176,12 +161,12 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
 
         // One of three out: 67 % available, above the threshold; the panic cluster avoids it too.
         backends[1].FailingHealth = true;
-        await Eventually.True(() => Task.FromResult(Health(node, "panic", "b2") == YarpHealth.Unhealthy && Health(node, "plain", "b2") == YarpHealth.Unhealthy), TimeSpan.FromSeconds(20), "b2 out");
+        await Eventually.True(() => Task.FromResult(ProxyHealth.Of(node, "panic", "b2") == YarpHealth.Unhealthy && ProxyHealth.Of(node, "plain", "b2") == YarpHealth.Unhealthy), TimeSpan.FromSeconds(20), "b2 out");
         Assert.Equal(["b1", "b3"], await AnsweredBy(node, "/panic/"));
 
         // Two of three out: 33 % available, under the threshold: all three take traffic again.
         backends[2].FailingHealth = true;
-        await Eventually.True(() => Task.FromResult(Health(node, "panic", "b3") == YarpHealth.Unhealthy && Health(node, "plain", "b3") == YarpHealth.Unhealthy), TimeSpan.FromSeconds(20), "b3 out");
+        await Eventually.True(() => Task.FromResult(ProxyHealth.Of(node, "panic", "b3") == YarpHealth.Unhealthy && ProxyHealth.Of(node, "plain", "b3") == YarpHealth.Unhealthy), TimeSpan.FromSeconds(20), "b3 out");
         Assert.Equal(["b1", "b2", "b3"], await AnsweredBy(node, "/panic/"));
         Assert.Equal(["b1"], await AnsweredBy(node, "/plain/"));
     }
@@ -210,13 +195,6 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
             {
             }
         }
-    }
-
-    private static YarpHealth Health(TestNode node, string cluster, string destination)
-    {
-        var lookup = node.Node.Services.GetRequiredService<IProxyStateLookup>();
-        Assert.True(lookup.TryGetCluster(cluster, out var state));
-        return state.Destinations[destination].Health.Active;
     }
 
     /// <summary>Backends that answer 200, or 500 to everything once told to fail; they note when they served.</summary>
