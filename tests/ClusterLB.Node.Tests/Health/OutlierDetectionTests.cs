@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using ClusterLB.Core.Health;
 using ClusterLB.EchoBackend;
+using ClusterLB.Node.Admin;
 using ClusterLB.Node.Tests.Infrastructure;
 using ClusterLB.Node.Tests.MultiNode;
 using Microsoft.AspNetCore.Builder;
@@ -114,7 +116,10 @@ public sealed class OutlierDetectionTests(ITestOutputHelper output)
         await ProxyHealth.FailUntilOut(node, "/witness/", "witness", "d4");
 
         // 50 % of 3: the first ejection is always allowed, a second would make 67 %.
-        Assert.Single(app, d => ProxyHealth.Of(node, "app", d.Id) == YarpHealth.Unhealthy);
+        var ejected = Assert.Single(app, d => ProxyHealth.Of(node, "app", d.Id) == YarpHealth.Unhealthy);
+        var status = await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status");
+        Assert.Equal([$"app/{ejected.Id}", "witness/d4"], status!.Ejected.Select(e => e.Destination));
+        Assert.All(status.Ejected, e => Assert.Contains("consecutive failed requests", e.Reason));
     }
 
     [Fact]
