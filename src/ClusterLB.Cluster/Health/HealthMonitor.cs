@@ -163,7 +163,8 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
                 continue;
             }
 
-            Decide(key, owned, owned.Judgement.Elapsed(now, policy.Active is not null, policy.Outlier), "ejection ended");
+            var next = owned.Judgement.Elapsed(now, policy.Active is not null, policy.Outlier);
+            Decide(key, owned, next, owned.Judgement.EjectedUntil is not null && next.EjectedUntil is null ? "ejection ended" : "as its owner judges it");
             if (policy.Active is { } active && !owned.Probing && now >= owned.NextProbeAt)
             {
                 Probe(key, owned, active, now);

@@ -79,6 +79,7 @@ public sealed class HealthMonitorTests : TestKit
         var back = AwaitVerdict("app/a", v => v.Verdict != HealthVerdict.Unhealthy);
         Assert.Equal(HealthVerdict.Unknown, back.Verdict);
         Assert.Null(back.EjectedUntil);
+        Assert.Equal("ejection ended", back.Reason);
     }
 
     [Fact]
