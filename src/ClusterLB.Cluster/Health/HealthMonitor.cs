@@ -5,17 +5,17 @@ using Akka.DistributedData;
 using Akka.Event;
 using ClusterLB.Cluster.Membership;
 using ClusterLB.Cluster.Routing;
-using ClusterLB.Core.Hashing;
 using ClusterLB.Core.Health;
 using ClusterLB.Core.Routing;
 
 namespace ClusterLB.Cluster.Health;
 
 /// <summary>
-/// One per node. Each destination has one probing owner, chosen by rendezvous hashing over the
-/// reachable Up members, so the whole cluster sends one probe per destination per interval. The
-/// owner also receives every node's real-traffic results for it, decides the verdict with rise/fall
-/// hysteresis and replicates it; every node applies the replicated verdicts.
+/// One per node; wires the pure health model (<see cref="ProbeOwnership"/>, <see cref="HealthJudgement"/>,
+/// <see cref="OutlierPolicy"/>) to messages, timers and replication. Each report window it ships this
+/// node's real-traffic counts to the destinations' owners, judges the windows it received for the
+/// destinations it owns, probes those that are due, and writes the verdicts that changed; every node
+/// applies the replicated verdicts. Every "now" comes from the <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class HealthMonitor : ReceiveActor, IWithTimers
 {
@@ -25,7 +25,8 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     /// <summary>Header on every probe naming the member that sent it, for backends' logs.</summary>
     public const string ProberHeader = "X-ClusterLB-Prober";
 
-    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) });
+    /// <summary>The name of the HTTP client that probes destinations.</summary>
+    public const string ProbeClientName = "ClusterLB.HealthProbe";
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
@@ -33,29 +34,31 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     private readonly IHealthVerdictConsumer _consumer;
     private readonly PassiveHealthCounters _counters;
     private readonly HealthSettings _settings;
+    private readonly Func<HttpClient> _probeClient;
+    private readonly TimeProvider _time;
     private readonly string _self;
 
     private readonly BalancerMembers _membership = new();
     private RoutingTable _table = RoutingTable.Empty;
+    private Dictionary<string, ClusterHealthPolicy> _policies = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, ReplicatedVerdict> _verdicts = ImmutableDictionary<string, ReplicatedVerdict>.Empty;
     private readonly Dictionary<string, OwnedDestination> _owned = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ReplicatedVerdict> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PassiveCount> _window = new(StringComparer.Ordinal);
 
     /// <summary>Creates the monitor; see <see cref="Props"/>.</summary>
-    public HealthMonitor(IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings)
+    public HealthMonitor(IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings, Func<HttpClient> probeClient, TimeProvider time)
     {
         _consumer = consumer;
         _counters = counters;
         _settings = settings;
+        _probeClient = probeClient;
+        _time = time;
         _self = _cluster.SelfAddress.ToString();
 
         Receive<ClusterEvent.CurrentClusterState>(state => OnMembership(state));
         Receive<ClusterEvent.IClusterDomainEvent>(e => OnMembership(e));
-        Receive<Changed>(c => c.Key.Equals(RoutingTableReplication.Key), c =>
-        {
-            _table = c.Get(RoutingTableReplication.Key).Value;
-            Rebalance();
-        });
+        Receive<Changed>(c => c.Key.Equals(RoutingTableReplication.Key), c => OnTable(c.Get(RoutingTableReplication.Key).Value));
         Receive<Changed>(c => c.Key.Equals(HealthReplication.Key), c => OnVerdicts(c.Get(HealthReplication.Key).Entries));
         Receive<GetSuccess>(g => g.Key.Equals(HealthReplication.Key), g => OnVerdicts(g.Get(HealthReplication.Key).Entries));
         Receive<NotFound>(_ => OnVerdicts(ImmutableDictionary<string, ReplicatedVerdict>.Empty));
@@ -64,7 +67,7 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         Receive<Tick>(_ => OnTick());
         // Events drive membership; a periodic look at the cluster's own state heals any missed one.
         Receive<ResyncMembership>(_ => OnMembership(_cluster.State));
-        Receive<PassiveReport>(report => ApplyPassive(report.Counts));
+        Receive<PassiveReport>(report => Collect(report.Counts));
         Receive<ProbeResult>(OnProbeResult);
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(_ => { });
@@ -73,9 +76,14 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     /// <summary>Timers of this actor.</summary>
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props of a monitor that hands verdicts to <paramref name="consumer"/>.</summary>
-    public static Props Props(IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings) =>
-        Akka.Actor.Props.Create(() => new HealthMonitor(consumer, counters, settings));
+    /// <summary>
+    /// Props of a monitor that hands verdicts to <paramref name="consumer"/>, probes with the clients
+    /// <paramref name="probeClient"/> gives (the node's named client <see cref="ProbeClientName"/>), and
+    /// reads the time from <paramref name="time"/> (<see cref="TimeProvider.System"/> in production).
+    /// </summary>
+    public static Props Props(
+        IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings, Func<HttpClient> probeClient, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new HealthMonitor(consumer, counters, settings, probeClient, time));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -86,20 +94,29 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         _replicator.Tell(Dsl.Subscribe(HealthReplication.Key, Self));
         // A joining node starts from the cluster's verdicts, read from a majority, not from "all healthy".
         Self.Tell(LoadVerdicts.Instance);
-        Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.FromMilliseconds(250));
+        Timers.StartPeriodicTimer("tick", Tick.Instance, _settings.ReportInterval);
         Timers.StartPeriodicTimer("resync", ResyncMembership.Instance, TimeSpan.FromSeconds(5));
     }
 
     /// <inheritdoc />
     protected override void PostStop() => _cluster.Unsubscribe(Self);
 
-    private void OnVerdicts(IReadOnlyDictionary<string, ReplicatedVerdict> verdicts)
+    private ImmutableArray<string> Members => _membership.Reachable;
+
+    private void OnTable(RoutingTable table)
     {
-        _verdicts = verdicts;
-        _consumer.Apply(verdicts);
+        _table = table;
+        _policies = table.Clusters.ToDictionary(c => c.Key, c => _settings.PolicyOf(c.Value), StringComparer.Ordinal);
+        Rebalance();
     }
 
-    private ImmutableArray<string> Members => _membership.Reachable;
+    private void OnVerdicts(IReadOnlyDictionary<string, ReplicatedVerdict> verdicts)
+    {
+        // Verdicts decided here but not yet written stay in force locally until their write comes back.
+        _verdicts = _pending.Count == 0 ? verdicts : verdicts.Concat(_pending).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+        _consumer.Apply(verdicts);
+        GiveWayToCap(_time.GetUtcNow());
+    }
 
     private void OnMembership(object clusterEvent)
     {
@@ -111,26 +128,20 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
 
     private void Rebalance()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = _time.GetUtcNow();
         var wanted = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (clusterId, cluster) in _table.Clusters)
+        foreach (var destination in ProbeOwnership.OwnedBy(_self, _table, Members))
         {
-            foreach (var destinationId in cluster.Destinations.Keys)
+            var key = destination.Key;
+            wanted.Add(key);
+            if (!_owned.ContainsKey(key))
             {
-                var key = DestinationKey.Of(clusterId, destinationId);
-                if (Rendezvous.Owner(key, Members) != _self)
-                {
-                    continue;
-                }
-
-                wanted.Add(key);
-                if (!_owned.ContainsKey(key))
-                {
-                    // Taking over: continue from the cluster's verdict so the destination does not flip.
-                    var verdict = _verdicts.TryGetValue(key, out var known) ? known.Verdict : HealthVerdict.Unknown;
-                    _owned[key] = new OwnedDestination(clusterId, destinationId, DestinationHealth.From(verdict), now);
-                    _log.Debug("Now probing owner of {0}", key);
-                }
+                // Taking over: continue from the cluster's verdict so the destination does not flip.
+                var judgement = _verdicts.TryGetValue(key, out var known)
+                    ? HealthJudgement.From(known.Verdict, known.EjectedUntil, known.Ejections)
+                    : HealthJudgement.From(HealthVerdict.Unknown);
+                _owned[key] = new OwnedDestination(destination, judgement, now);
+                _log.Debug("Now the health owner of {0}", key);
             }
         }
 
@@ -142,56 +153,146 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
 
     private void OnTick()
     {
-        var now = DateTimeOffset.UtcNow;
-        if (Members.Length > 0 && _counters.Drain() is { Count: > 0 } counts)
-        {
-            foreach (var byOwner in counts.GroupBy(c => Rendezvous.Owner(c.Key, Members)))
-            {
-                var report = byOwner.ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
-                if (byOwner.Key == _self)
-                {
-                    ApplyPassive(report);
-                }
-                else if (byOwner.Key is not null)
-                {
-                    Context.ActorSelection($"{byOwner.Key}/user/{Name}").Tell(new PassiveReport(report));
-                }
-            }
-        }
-
+        var now = _time.GetUtcNow();
+        ShipCounts();
+        JudgeWindow(now);
         foreach (var (key, owned) in _owned)
         {
-            var active = ActiveSettings(owned);
-            Decide(key, owned, owned.Health.Elapsed(now, active is not null), "reactivated after traffic failures");
-            if (active is not null && !owned.Probing && now >= owned.NextProbeAt)
+            if (!_policies.TryGetValue(owned.Destination.ClusterId, out var policy))
             {
-                Probe(key, owned, active);
+                continue;
+            }
+
+            var next = owned.Judgement.Elapsed(now, policy.Active is not null, policy.Outlier);
+            Decide(key, owned, next, owned.Judgement.EjectedUntil is not null && next.EjectedUntil is null ? "ejection ended" : "as its owner judges it");
+            if (policy.Active is { } active && !owned.Probing && now >= owned.NextProbeAt)
+            {
+                Probe(key, owned, active, now);
             }
         }
 
         PublishPending();
     }
 
-    private void Probe(string key, OwnedDestination owned, ActiveHealthCheckDefinition active)
+    private void ShipCounts()
     {
-        var destination = _table.Clusters[owned.ClusterId].Destinations[owned.DestinationId];
+        if (Members.Length == 0 || _counters.Drain() is not { Count: > 0 } counts)
+        {
+            return;
+        }
+
+        foreach (var (owner, report) in ProbeOwnership.ByOwner(counts, Members))
+        {
+            if (owner == _self)
+            {
+                Collect(report);
+            }
+            else
+            {
+                Context.ActorSelection($"{owner}/user/{Name}").Tell(new PassiveReport(report));
+            }
+        }
+    }
+
+    private void Collect(IReadOnlyDictionary<string, PassiveCount> counts)
+    {
+        foreach (var (key, count) in counts)
+        {
+            if (_owned.ContainsKey(key))
+            {
+                _window[key] = _window.TryGetValue(key, out var earlier) ? earlier.Add(count) : count;
+            }
+        }
+    }
+
+    // One window of every node's traffic, judged per cluster so the ejection cap counts this tick's ejections too.
+    private void JudgeWindow(DateTimeOffset now)
+    {
+        foreach (var byCluster in _window.GroupBy(w => _owned.TryGetValue(w.Key, out var o) ? o.Destination.ClusterId : null))
+        {
+            if (byCluster.Key is not { } clusterId || !_policies.TryGetValue(clusterId, out var policy) || !policy.Passive)
+            {
+                continue;
+            }
+
+            var ejected = Ejected(clusterId, now).Count();
+            foreach (var (key, window) in byCluster)
+            {
+                var owned = _owned[key];
+                var (next, fault) = owned.Judgement.Observe(window, now, policy.Outlier, policy.Outlier.MayEject(ejected, policy.Destinations));
+                if (fault is not null)
+                {
+                    ejected++;
+                    Decide(key, owned, next, $"ejected for {policy.Outlier.EjectionTime(next.Ejections)}: {fault}");
+                }
+                else
+                {
+                    owned.Judgement = next;
+                }
+            }
+        }
+
+        _window.Clear();
+    }
+
+    // Owners on different nodes may eject destinations of one cluster at the same moment, each within
+    // the cap; once the verdicts meet, every owner lifts the same latest ones.
+    private void GiveWayToCap(DateTimeOffset now)
+    {
+        foreach (var clusterId in _owned.Values.Where(o => o.Judgement.EjectedUntil is not null).Select(o => o.Destination.ClusterId).Distinct().ToList())
+        {
+            if (!_policies.TryGetValue(clusterId, out var policy))
+            {
+                continue;
+            }
+
+            foreach (var key in policy.Outlier.OverCap(Ejected(clusterId, now).Select(v => (v.Key, v.Value.Since)), policy.Destinations))
+            {
+                if (_owned.TryGetValue(key, out var owned))
+                {
+                    Decide(key, owned, owned.Judgement.Lift(), $"ejection lifted: at most {policy.Outlier.MaxEjectionPercent} % of the cluster may be out");
+                }
+            }
+        }
+    }
+
+    private IEnumerable<KeyValuePair<string, ReplicatedVerdict>> Ejected(string clusterId, DateTimeOffset now)
+    {
+        if (!_table.Clusters.TryGetValue(clusterId, out var cluster))
+        {
+            yield break;
+        }
+
+        foreach (var destinationId in cluster.Destinations.Keys)
+        {
+            var key = DestinationKey.Of(clusterId, destinationId);
+            if (_verdicts.TryGetValue(key, out var verdict) && verdict.EjectedUntil > now)
+            {
+                yield return new(key, verdict);
+            }
+        }
+    }
+
+    private void Probe(string key, OwnedDestination owned, ActiveHealthCheckDefinition active, DateTimeOffset now)
+    {
+        var destination = _table.Clusters[owned.Destination.ClusterId].Destinations[owned.Destination.DestinationId];
         var baseAddress = (destination.Health ?? destination.Address).TrimEnd('/');
         var uri = $"{baseAddress}{active.Path ?? "/"}{active.Query}";
         var timeout = active.Timeout ?? _settings.DefaultProbeTimeout;
         owned.Probing = true;
-        owned.NextProbeAt = DateTimeOffset.UtcNow + (active.Interval ?? _settings.DefaultProbeInterval);
+        owned.NextProbeAt = now + (active.Interval ?? _settings.DefaultProbeInterval);
 
-        ProbeAsync(key, uri, timeout, _self).PipeTo(Self);
+        ProbeAsync(_probeClient(), key, uri, timeout, _self, _time).PipeTo(Self);
     }
 
-    private static async Task<ProbeResult> ProbeAsync(string key, string uri, TimeSpan timeout, string prober)
+    private static async Task<ProbeResult> ProbeAsync(HttpClient client, string key, string uri, TimeSpan timeout, string prober, TimeProvider time)
     {
         try
         {
-            using var cts = new CancellationTokenSource(timeout);
+            using var deadline = new CancellationTokenSource(timeout, time);
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.Add(ProberHeader, prober);
-            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             return new ProbeResult(key, response.IsSuccessStatusCode, $"probe {(int)response.StatusCode}");
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException)
@@ -202,38 +303,26 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
 
     private void OnProbeResult(ProbeResult result)
     {
-        if (!_owned.TryGetValue(result.Key, out var owned))
+        if (!_owned.TryGetValue(result.Key, out var owned) || !_policies.TryGetValue(owned.Destination.ClusterId, out var policy))
         {
             return; // ownership moved while the probe was out
         }
 
         owned.Probing = false;
-        var thresholds = Thresholds(owned);
-        Decide(result.Key, owned, owned.Health.Probed(result.Passed, DateTimeOffset.UtcNow, thresholds), result.Reason);
+        Decide(result.Key, owned, owned.Judgement.Probe(result.Passed, policy.Thresholds), result.Reason);
     }
 
-    private void ApplyPassive(IReadOnlyDictionary<string, PassiveCount> counts)
+    private void Decide(string key, OwnedDestination owned, HealthJudgement next, string reason)
     {
-        var now = DateTimeOffset.UtcNow;
-        foreach (var (key, count) in counts)
-        {
-            if (_owned.TryGetValue(key, out var owned) && PassiveEnabled(owned))
-            {
-                Decide(key, owned, owned.Health.Observed(count.Failed, count.Total, now, Thresholds(owned)), $"{count.Failed} of {count.Total} requests failed");
-            }
-        }
-    }
-
-    private void Decide(string key, OwnedDestination owned, DestinationHealth next, string reason)
-    {
-        owned.Health = next;
+        owned.Judgement = next;
         var replicated = _verdicts.TryGetValue(key, out var known) ? known : null;
-        if (next.Verdict == (replicated?.Verdict ?? HealthVerdict.Unknown))
+        if (next.Verdict == (replicated?.Verdict ?? HealthVerdict.Unknown) && next.EjectedUntil == replicated?.EjectedUntil)
         {
             return;
         }
 
-        var verdict = new ReplicatedVerdict(next.Verdict, _self, (replicated?.Sequence ?? 0) + 1, reason, DateTimeOffset.UtcNow);
+        var verdict = new ReplicatedVerdict(
+            next.Verdict, _self, (replicated?.Sequence ?? 0) + 1, reason, _time.GetUtcNow(), next.EjectedUntil, next.Ejections);
         _log.Info("Destination {0} is now {1} ({2})", key, next.Verdict, reason);
         _pending[key] = verdict;
         _verdicts = new Dictionary<string, ReplicatedVerdict>(_verdicts, StringComparer.Ordinal) { [key] = verdict };
@@ -257,24 +346,11 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
             map => batch.Aggregate(map, (m, verdict) => m.SetItem(_cluster, verdict.Key, verdict.Value))));
     }
 
-    private ActiveHealthCheckDefinition? ActiveSettings(OwnedDestination owned) =>
-        _table.Clusters.TryGetValue(owned.ClusterId, out var cluster) && cluster.HealthCheck?.Active is { Enabled: true } active ? active : null;
-
-    private bool PassiveEnabled(OwnedDestination owned) =>
-        _table.Clusters.TryGetValue(owned.ClusterId, out var cluster) && cluster.HealthCheck?.Passive?.Enabled == true;
-
-    private HealthThresholds Thresholds(OwnedDestination owned) =>
-        _table.Clusters.TryGetValue(owned.ClusterId, out var cluster)
-            ? HealthPolicyMetadata.Apply(_settings.Thresholds(cluster.HealthCheck?.Passive?.ReactivationPeriod), cluster.Metadata)
-            : _settings.Thresholds(null);
-
-    private sealed class OwnedDestination(string clusterId, string destinationId, DestinationHealth health, DateTimeOffset nextProbeAt)
+    private sealed class OwnedDestination(DestinationRef destination, HealthJudgement judgement, DateTimeOffset nextProbeAt)
     {
-        public string ClusterId { get; } = clusterId;
+        public DestinationRef Destination { get; } = destination;
 
-        public string DestinationId { get; } = destinationId;
-
-        public DestinationHealth Health { get; set; } = health;
+        public HealthJudgement Judgement { get; set; } = judgement;
 
         public DateTimeOffset NextProbeAt { get; set; } = nextProbeAt;
 

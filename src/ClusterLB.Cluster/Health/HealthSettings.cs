@@ -2,7 +2,7 @@ using ClusterLB.Core.Health;
 
 namespace ClusterLB.Cluster.Health;
 
-/// <summary>Health tuning (<c>ClusterLB:Health</c>).</summary>
+/// <summary>Health tuning (<c>ClusterLB:Health</c>): the node's defaults, which clusters may override.</summary>
 public sealed class HealthSettings
 {
     /// <summary>Consecutive passing probes that bring a destination back.</summary>
@@ -11,17 +11,14 @@ public sealed class HealthSettings
     /// <summary>Consecutive failing probes that take a destination out.</summary>
     public int Fall { get; set; } = HealthThresholds.Default.Fall;
 
-    /// <summary>Failed requests in one report window that can take a destination out.</summary>
-    public int PassiveMinFailures { get; set; } = HealthThresholds.Default.PassiveMinFailures;
+    /// <summary>Share of failed requests in one report window that ejects a destination (clusters: <c>ClusterLB.Outlier.FailureRatePercent</c>).</summary>
+    public double PassiveFailureRate { get; set; } = OutlierPolicy.Default.FailureRatePercent / 100.0;
 
-    /// <summary>Share of failed requests in the window that takes a destination out.</summary>
-    public double PassiveFailureRate { get; set; } = HealthThresholds.Default.PassiveFailureRate;
+    /// <summary>The base ejection time (clusters: <c>HealthCheck:Passive:ReactivationPeriod</c> or <c>ClusterLB.Outlier.BaseEjectionTime</c>).</summary>
+    public TimeSpan ReactivationPeriod { get; set; } = OutlierPolicy.Default.BaseEjectionTime;
 
-    /// <summary>How long real-traffic failures keep a destination out (clusters may set their own).</summary>
-    public TimeSpan ReactivationPeriod { get; set; } = HealthThresholds.Default.ReactivationPeriod;
-
-    /// <summary>How often nodes send real-traffic results to the owners.</summary>
-    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often nodes send real-traffic results to the owners, and owners judge them.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Probe interval when a cluster sets none.</summary>
     public TimeSpan DefaultProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
@@ -29,7 +26,16 @@ public sealed class HealthSettings
     /// <summary>Probe timeout when a cluster sets none.</summary>
     public TimeSpan DefaultProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The thresholds as the pure health model takes them.</summary>
-    public HealthThresholds Thresholds(TimeSpan? reactivation) =>
-        new(Rise, Fall, PassiveMinFailures, PassiveFailureRate, reactivation ?? ReactivationPeriod);
+    /// <summary>The probe thresholds as the pure health model takes them.</summary>
+    public HealthThresholds Thresholds => new(Rise, Fall);
+
+    /// <summary>The outlier detection defaults as the pure health model takes them.</summary>
+    public OutlierPolicy Outlier => OutlierPolicy.Default with
+    {
+        FailureRatePercent = (int)Math.Clamp(Math.Ceiling(PassiveFailureRate * 100), 1, 100),
+        BaseEjectionTime = ReactivationPeriod,
+    };
+
+    /// <summary>How <paramref name="cluster"/>'s destinations are judged on this node.</summary>
+    public ClusterHealthPolicy PolicyOf(ClusterLB.Core.Routing.ClusterDefinition cluster) => ClusterHealthPolicy.Of(cluster, Thresholds, Outlier);
 }

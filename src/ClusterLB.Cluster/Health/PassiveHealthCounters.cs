@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ClusterLB.Core.Health;
 
 namespace ClusterLB.Cluster.Health;
 
@@ -18,6 +19,11 @@ public sealed class PassiveHealthCounters
         if (failed)
         {
             Interlocked.Increment(ref counter.Failed);
+            Interlocked.Increment(ref counter.SinceSuccess);
+        }
+        else
+        {
+            Interlocked.Exchange(ref counter.SinceSuccess, 0);
         }
     }
 
@@ -27,7 +33,7 @@ public sealed class PassiveHealthCounters
         var drained = Interlocked.Exchange(ref _counters, new ConcurrentDictionary<(string ClusterId, string DestinationId), Counter>());
         return drained.ToDictionary(
             p => DestinationKey.Of(p.Key.ClusterId, p.Key.DestinationId),
-            p => new PassiveCount((int)Interlocked.Read(ref p.Value.Failed), (int)Interlocked.Read(ref p.Value.Total)),
+            p => p.Value.Count(),
             StringComparer.Ordinal);
     }
 
@@ -35,5 +41,12 @@ public sealed class PassiveHealthCounters
     {
         public long Total;
         public long Failed;
+        public long SinceSuccess;
+
+        public PassiveCount Count()
+        {
+            var failed = (int)Interlocked.Read(ref Failed);
+            return new PassiveCount(failed, (int)Interlocked.Read(ref Total), Math.Min(failed, (int)Interlocked.Read(ref SinceSuccess)));
+        }
     }
 }

@@ -32,7 +32,8 @@ public static class ClusterLBAkka
     /// <paramref name="services"/> what the actors hand their results to: <see cref="IRoutingTableConsumer"/>,
     /// <see cref="IHealthVerdictConsumer"/>, <see cref="IMemberReportSource"/>, and the shared
     /// <see cref="PassiveHealthCounters"/>, <see cref="AffinityOverrides"/>, <see cref="HealthSettings"/>,
-    /// <see cref="AffinitySettings"/> and <see cref="IRoutingTableValidator"/>.
+    /// <see cref="AffinitySettings"/> and <see cref="IRoutingTableValidator"/>, and an <see cref="IHttpClientFactory"/>
+    /// with the health probes' client (<see cref="HealthMonitor.ProbeClientName"/>).
     /// </summary>
     public static AkkaConfigurationBuilder WithClusterLB(
         this AkkaConfigurationBuilder builder,
@@ -70,11 +71,14 @@ public static class ClusterLBAkka
             {
                 registry.Register<RoutingTableReplica>(system.ActorOf(
                     RoutingTableReplica.Props(services.GetRequiredService<IRoutingTableConsumer>()), "routing-table-replica"));
+                var probeClients = services.GetRequiredService<IHttpClientFactory>();
                 registry.Register<HealthMonitor>(system.ActorOf(
                     HealthMonitor.Props(
                         services.GetRequiredService<IHealthVerdictConsumer>(),
                         services.GetRequiredService<PassiveHealthCounters>(),
-                        services.GetRequiredService<HealthSettings>()),
+                        services.GetRequiredService<HealthSettings>(),
+                        () => probeClients.CreateClient(HealthMonitor.ProbeClientName),
+                        services.GetService<TimeProvider>() ?? TimeProvider.System),
                     HealthMonitor.Name));
                 registry.Register<AffinityReplicator>(system.ActorOf(
                     AffinityReplicator.Props(

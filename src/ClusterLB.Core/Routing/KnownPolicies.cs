@@ -42,8 +42,11 @@ public sealed record KnownPolicies
     /// <summary>Active health-check policies.</summary>
     public FrozenSet<string> ActiveHealth { get; init; } = Set("ConsecutiveFailures");
 
-    /// <summary>Passive health-check policies.</summary>
-    public FrozenSet<string> PassiveHealth { get; init; } = Set("TransportFailureRate");
+    /// <summary>
+    /// Passive health-check policies. Both names select ClusterLB's outlier detection (cluster
+    /// metadata <c>ClusterLB.Outlier.*</c>); YARP's <c>TransportFailureRate</c> stays accepted.
+    /// </summary>
+    public FrozenSet<string> PassiveHealth { get; init; } = Set("TransportFailureRate", "OutlierDetection");
 
     /// <summary>Available-destinations policies.</summary>
     public FrozenSet<string> AvailableDestinations { get; init; } = Set("HealthyAndUnknown", "HealthyOrPanic");

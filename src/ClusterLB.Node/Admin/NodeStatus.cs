@@ -34,8 +34,12 @@ public sealed record NodeStatus(
 
     /// <summary>Every destination this node routes to, with its admin state, weight and health.</summary>
     public IReadOnlyList<DestinationView> Destinations { get; init; } = [];
+
     /// <summary>Retries per cluster as this node made them; null when the node has none registered.</summary>
     public RetriesStatus? Retries { get; init; }
+
+    /// <summary>Destinations that outlier detection has ejected, as this node applies the cluster's verdicts.</summary>
+    public IReadOnlyList<EjectionStatus> Ejected { get; init; } = [];
 
     /// <summary>Reads the status of the node running <paramref name="system"/>.</summary>
     public static NodeStatus Of(
@@ -62,7 +66,10 @@ public sealed record NodeStatus(
             new AffinityStatus(overrides.Count, capacity, overrides.Evictions, overrides.Loaded),
             journal,
             caches.Status(),
-            state.Stopping);
+            state.Stopping)
+        {
+            Ejected = state.Ejected.Select(e => new EjectionStatus(e.Key, e.Value.EjectedUntil!.Value, e.Value.Ejections, e.Value.Reason)).ToList(),
+        };
     }
 
     /// <summary>
@@ -89,6 +96,9 @@ public sealed record NodeStatus(
         : !Affinity.Loaded ? "the cluster's affinity overrides have not been read yet"
         : null;
 }
+
+/// <summary>A destination out by outlier detection (<c>cluster/destination</c>), until when, how many times, and why.</summary>
+public sealed record EjectionStatus(string Destination, DateTimeOffset Until, int Ejections, string Reason);
 
 /// <summary>The routing table a node runs, and where it came from (Cluster, LocalFile).</summary>
 public sealed record RoutingTableStatus(long Version, int Routes, int Clusters, string Source);

@@ -1,3 +1,4 @@
+using ClusterLB.Core.Health;
 using ClusterLB.Core.Routing;
 using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Listeners;
@@ -122,6 +123,22 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
         if (options.ShutdownDrainTimeout < TimeSpan.Zero)
         {
             errors.Add(new ValidationError("ClusterLB:ShutdownDrainTimeout", "must not be negative"));
+        }
+
+        var health = options.Health;
+        if (health.ReportInterval < TimeSpan.FromMilliseconds(10) || health.ReportInterval > TimeSpan.FromSeconds(10))
+        {
+            errors.Add(new ValidationError("ClusterLB:Health:ReportInterval", $"must be between 10 ms and 10 s, got {health.ReportInterval}"));
+        }
+
+        if (health.PassiveFailureRate is not (> 0 and <= 1))
+        {
+            errors.Add(new ValidationError("ClusterLB:Health:PassiveFailureRate", $"must be above 0 and at most 1, got {health.PassiveFailureRate}"));
+        }
+
+        if (health.ReactivationPeriod <= TimeSpan.Zero || health.ReactivationPeriod > HealthPolicyMetadata.LongestEjection)
+        {
+            errors.Add(new ValidationError("ClusterLB:Health:ReactivationPeriod", $"must be above zero and at most {HealthPolicyMetadata.LongestEjection}, got {health.ReactivationPeriod}"));
         }
 
         var affinity = options.Affinity;

@@ -1,3 +1,4 @@
+using ClusterLB.Core.Health;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
@@ -8,6 +9,8 @@ namespace ClusterLB.Node.Health;
 /// Which destinations take traffic, by the cluster's replicated verdicts (applied to YARP as the
 /// destinations' active health). YARP's own policies only look at health when YARP itself probes;
 /// ClusterLB probes once per cluster instead, so these policies look at the verdicts always.
+/// A cluster's panic threshold (<see cref="HealthPolicyMetadata.PanicThresholdPercent"/>) sends
+/// traffic to every destination once fewer than that share are available, rather than overload the few.
 /// </summary>
 internal sealed class ClusterVerdictDestinationsPolicy(string name, bool panicWhenNoneHealthy) : IAvailableDestinationsPolicy
 {
@@ -37,9 +40,14 @@ internal sealed class ClusterVerdictDestinationsPolicy(string name, bool panicWh
             return allDestinations;
         }
 
+        if (Panics(config, allDestinations.Count, allDestinations.Count - unhealthy))
+        {
+            return allDestinations;
+        }
+
         if (unhealthy == allDestinations.Count)
         {
-            return panicWhenNoneHealthy ? allDestinations : [];
+            return [];
         }
 
         var available = new List<DestinationState>(allDestinations.Count - unhealthy);
@@ -53,6 +61,10 @@ internal sealed class ClusterVerdictDestinationsPolicy(string name, bool panicWh
 
         return available;
     }
+
+    private bool Panics(ClusterConfig config, int all, int available) =>
+        (panicWhenNoneHealthy && available == 0)
+        || (HealthPolicyMetadata.PanicThreshold(config.Metadata) is { } threshold && (long)available * 100 < (long)threshold * all);
 
     /// <summary>Our policy name for the YARP policy name a cluster configures.</summary>
     public static string For(string? configured) =>

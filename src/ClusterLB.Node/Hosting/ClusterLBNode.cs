@@ -103,6 +103,8 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, WithdrawingLifetime>();
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<PassiveHealthCounters>();
+        builder.Services.AddHttpClient(HealthMonitor.ProbeClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) });
         builder.Services.AddSingleton<AffinityOverrides>();
         builder.Services.AddSingleton<RoutingTableApplier>();
         builder.Services.AddSingleton<IRoutingTableConsumer>(s => s.GetRequiredService<RoutingTableApplier>());

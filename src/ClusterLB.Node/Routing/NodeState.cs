@@ -21,6 +21,7 @@ public sealed class NodeState
 {
     private volatile Applied? _applied;
     private long _verdictVersion = -1;
+    private volatile IReadOnlyDictionary<string, ReplicatedVerdict> _verdicts = new Dictionary<string, ReplicatedVerdict>();
     private long _requests;
     private long _proxyErrors;
     private volatile bool _stopping;
@@ -49,8 +50,15 @@ public sealed class NodeState
     public void TableApplied(RoutingTable table, TableSource source) => _applied = new Applied(table, source);
 
     /// <summary>Records the verdicts the proxy now applies.</summary>
-    public void VerdictsApplied(IReadOnlyDictionary<string, ReplicatedVerdict> verdicts) =>
+    public void VerdictsApplied(IReadOnlyDictionary<string, ReplicatedVerdict> verdicts)
+    {
+        _verdicts = verdicts;
         Interlocked.Exchange(ref _verdictVersion, verdicts.Values.Sum(v => v.Sequence));
+    }
+
+    /// <summary>The destinations outlier detection has ejected, by key, with the verdicts that did it.</summary>
+    public IEnumerable<KeyValuePair<string, ReplicatedVerdict>> Ejected =>
+        _verdicts.Where(v => v.Value.EjectedUntil is not null).OrderBy(v => v.Key, StringComparer.Ordinal);
 
     /// <summary>Counts one proxied request.</summary>
     public void CountRequest(bool proxyError)

@@ -7,6 +7,7 @@ using Akka.DistributedData;
 using Akka.Remote.Transport.DotNetty;
 using Akka.Serialization;
 using ClusterLB.Cluster.Health;
+using ClusterLB.Core.Health;
 using ClusterLB.Cluster.Hosting;
 using ClusterLB.Cluster.Serialization;
 using Microsoft.Extensions.DependencyInjection;

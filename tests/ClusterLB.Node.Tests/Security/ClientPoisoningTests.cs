@@ -64,30 +64,16 @@ public sealed class ClientPoisoningTests
 
         // Control: real faults of another destination, reported after the aborts, take it out. Once it
         // is out, the reports that held the aborts have been judged too.
-        await Eventually.True(
-            async () =>
-            {
-                using var response = await node.Proxy.GetAsync("/witness/status/500");
-                return Health(node, "witness", "b2") == DestinationHealth.Unhealthy;
-            },
-            TimeSpan.FromSeconds(20),
-            "the witness destination out after its 500s");
+        await ProxyHealth.FailUntilOut(node, "/witness/status/500", "witness", "b2");
 
-        Assert.Equal(DestinationHealth.Unknown, Health(node, "victim", "b1"));
+        Assert.Equal(DestinationHealth.Unknown, ProxyHealth.Of(node, "victim", "b1"));
         using (var served = await node.Proxy.GetAsync("/victim/"))
         {
             Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         }
 
         // The same destination's own faults do take it out: the test can fail.
-        await Eventually.True(
-            async () =>
-            {
-                using var response = await node.Proxy.GetAsync("/victim/status/503");
-                return Health(node, "victim", "b1") == DestinationHealth.Unhealthy;
-            },
-            TimeSpan.FromSeconds(20),
-            "the victim destination out after its own 503s");
+        await ProxyHealth.FailUntilOut(node, "/victim/status/503", "victim", "b1");
     }
 
     [Fact]
@@ -114,7 +100,7 @@ public sealed class ClientPoisoningTests
                 }));
                 Assert.All(answers, status => Assert.True(
                     status is HttpStatusCode.GatewayTimeout or HttpStatusCode.ServiceUnavailable, $"answered {(int)status}"));
-                return Health(node, "slow", "b1") == DestinationHealth.Unhealthy;
+                return ProxyHealth.Of(node, "slow", "b1") == DestinationHealth.Unhealthy;
             },
             TimeSpan.FromSeconds(20),
             "the slow destination out after its route timeouts");
@@ -253,13 +239,6 @@ public sealed class ClientPoisoningTests
     }
 
     private static Task<string> Keyed(TestNode node, string key) => KeyedRequests.BackendFor(node.Proxy, key);
-
-    private static DestinationHealth Health(TestNode node, string cluster, string destination)
-    {
-        var lookup = node.Node.Services.GetRequiredService<IProxyStateLookup>();
-        Assert.True(lookup.TryGetCluster(cluster, out var state));
-        return state.Destinations[destination].Health.Active;
-    }
 
     private static async Task CancelAfterFirstBytesAsync(Uri proxy, string path)
     {
