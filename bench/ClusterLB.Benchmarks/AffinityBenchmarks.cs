@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
+using ClusterLB.Core.Routing;
 using ClusterLB.Node.Affinity;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Configuration;
@@ -39,7 +40,7 @@ public class AffinityBenchmarks
 
         _available = _cluster.Destinations.Values.ToList();
         _config = new SessionAffinityConfig { Enabled = true, Policy = "KeyedHeader", AffinityKeyName = "X-Session-Key" };
-        _policy = new KeyedAffinityPolicy("KeyedHeader", AffinityKeySource.Header, _overrides, new AffinitySettings(), TimeProvider.System);
+        _policy = new KeyedAffinityPolicy("KeyedHeader", RequestKeyKind.Header, _overrides, new AffinitySettings(), TimeProvider.System);
         for (var i = 0; i < 100_000; i++)
         {
             _overrides.Record("keyed", StableHash.Of($"moved-{i}"), new AffinityOverride("keyed", "d3", DateTimeOffset.UtcNow.AddHours(1)));

@@ -1,24 +1,14 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using ClusterLB.Cluster.Affinity;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
 using ClusterLB.Core.Routing;
-using Microsoft.Extensions.Primitives;
+using ClusterLB.Node.Routing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.SessionAffinity;
 
 namespace ClusterLB.Node.Affinity;
-
-/// <summary>Where a keyed affinity policy reads the key from.</summary>
-internal enum AffinityKeySource
-{
-    Header,
-    Cookie,
-    Query,
-    ClientIp,
-}
 
 /// <summary>
 /// Key-based session affinity: the destination comes from rendezvous hashing of a key the client
@@ -32,7 +22,7 @@ internal enum AffinityKeySource
 /// <see cref="AffinitySettings.OverrideRefreshInterval"/>), which protects it from eviction by keys
 /// seen only once.
 /// </summary>
-internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source, AffinityOverrides overrides, AffinitySettings settings, TimeProvider time)
+internal sealed class KeyedAffinityPolicy(string name, RequestKeyKind source, AffinityOverrides overrides, AffinitySettings settings, TimeProvider time)
     : ISessionAffinityPolicy
 {
     private static readonly ConditionalWeakTable<ClusterModel, DestinationRanking> Rankings = new();
@@ -57,7 +47,7 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
 
     public AffinityResult FindAffinitizedDestinations(HttpContext context, ClusterState cluster, SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations)
     {
-        if (!TryHashKey(context, config.AffinityKeyName, out var keyHash, out var recordable))
+        if (!RequestKeys.TryHash(context, new RequestKeySource(source, config.AffinityKeyName), settings.MaxKeyLength, out var keyHash, out var recordable))
         {
             return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
         }
@@ -120,50 +110,6 @@ internal sealed class KeyedAffinityPolicy(string name, AffinityKeySource source,
             ? new AffinityResult(ranking.Single(decision.Index, chosen), AffinityStatus.OK)
             : new AffinityResult(null, AffinityStatus.DestinationNotFound);
     }
-
-    private bool TryHashKey(HttpContext context, string keyName, out ulong hash, out bool recordable)
-    {
-        hash = 0;
-        recordable = true;
-        switch (source)
-        {
-            case AffinityKeySource.ClientIp:
-                if (context.Connection.RemoteIpAddress is not { } ip)
-                {
-                    return false;
-                }
-
-                Span<byte> bytes = stackalloc byte[16];
-                ip.TryWriteBytes(bytes, out var written);
-                Span<char> chars = stackalloc char[written];
-                for (var i = 0; i < written; i++)
-                {
-                    chars[i] = (char)bytes[i];
-                }
-
-                hash = StableHash.Of(chars);
-                return true;
-            default:
-                var value = source switch
-                {
-                    AffinityKeySource.Header => context.Request.Headers[keyName],
-                    AffinityKeySource.Cookie => new StringValues(context.Request.Cookies[keyName]),
-                    _ => context.Request.Query[keyName],
-                };
-                if (StringValues.IsNullOrEmpty(value) || value[0] is not { Length: > 0 } key)
-                {
-                    return false;
-                }
-
-                hash = StableHash.Of(key);
-                recordable = !IsLongerThan(key, settings.MaxKeyLength);
-                return true;
-        }
-    }
-
-    // UTF-8 takes one to three bytes per UTF-16 char, so only keys in between are counted.
-    private static bool IsLongerThan(string key, int maxBytes) =>
-        key.Length > maxBytes || (key.Length * 3 > maxBytes && Encoding.UTF8.GetByteCount(key) > maxBytes);
 
     /// <summary>A cluster's configured destinations in a fixed order, with their hashes; built once per cluster model.</summary>
     private sealed class DestinationRanking

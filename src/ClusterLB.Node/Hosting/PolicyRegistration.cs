@@ -1,4 +1,5 @@
 using ClusterLB.Cluster.Affinity;
+using ClusterLB.Core.Routing;
 using ClusterLB.Node.Affinity;
 using ClusterLB.Node.Health;
 using Yarp.ReverseProxy.Health;
@@ -25,11 +26,11 @@ internal static class PolicyRegistration
     }
 
     /// <summary>The keyed affinity policies by name; the names are also in <see cref="Core.Routing.KnownPolicies"/>.</summary>
-    private static readonly (string Name, AffinityKeySource Source)[] KeyedPolicies =
+    private static readonly (string Name, RequestKeyKind Source)[] KeyedPolicies =
     [
-        ("KeyedHeader", AffinityKeySource.Header),
-        ("KeyedCookie", AffinityKeySource.Cookie),
-        ("KeyedQuery", AffinityKeySource.Query),
-        ("KeyedClientIp", AffinityKeySource.ClientIp),
+        ("KeyedHeader", RequestKeyKind.Header),
+        ("KeyedCookie", RequestKeyKind.Cookie),
+        ("KeyedQuery", RequestKeyKind.Query),
+        ("KeyedClientIp", RequestKeyKind.ClientIp),
     ];
 }
