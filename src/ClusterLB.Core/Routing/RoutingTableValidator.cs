@@ -1,4 +1,5 @@
 using ClusterLB.Core.Health;
+using ClusterLB.Core.LoadBalancing;
 using ClusterLB.Core.Policies;
 
 namespace ClusterLB.Core.Routing;
@@ -189,6 +190,7 @@ public static class RoutingTableValidator
         }
 
         HealthPolicyMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
+        LoadBalancingMetadata.Validate(errors, at, cluster);
 
         if (cluster.HttpRequest is { } request)
         {
