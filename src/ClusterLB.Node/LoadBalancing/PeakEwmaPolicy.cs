@@ -16,7 +16,8 @@ internal sealed class PeakEwmaPolicy(DestinationWeights weights) : WeightedPolic
     {
         var (first, second) = WeightedChoice.DrawTwo(available.Count, Random.Shared);
         var now = Weights.Now;
-        return Load(balance, available[second], now) < Load(balance, available[first], now) ? available[second] : available[first];
+        var (a, b) = (available[first], available[second]);
+        return Load(balance, balance.IndexOf(b), b, now) < Load(balance, balance.IndexOf(a), a, now) ? b : a;
     }
 
     protected override int Pick(
@@ -24,13 +25,12 @@ internal sealed class PeakEwmaPolicy(DestinationWeights weights) : WeightedPolic
     {
         var (first, second) = WeightedChoice.DrawTwo(weights, Random.Shared);
         var now = Weights.Now;
-        return WeightedChoice.IsLighter(Load(balance, available[second], now), weights[second], Load(balance, available[first], now), weights[first])
+        return WeightedChoice.IsLighter(
+            Load(balance, indices[second], available[second], now), weights[second], Load(balance, indices[first], available[first], now), weights[first])
             ? second
             : first;
     }
 
-    private static double Load(ClusterBalance balance, DestinationState destination, TimeSpan now) =>
-        balance.IndexOf(destination) is var index and >= 0
-            ? balance.Latencies[index].Load(destination.ConcurrentRequestCount, now)
-            : destination.ConcurrentRequestCount;
+    private static double Load(ClusterBalance balance, int index, DestinationState destination, TimeSpan now) =>
+        index >= 0 ? balance.Latencies[index].Load(destination.ConcurrentRequestCount, now) : destination.ConcurrentRequestCount;
 }

@@ -52,14 +52,4 @@ internal abstract class WeightedPolicy(DestinationWeights weights) : ILoadBalanc
         IReadOnlyList<DestinationState> available,
         ReadOnlySpan<int> indices,
         ReadOnlySpan<double> weights);
-
-    /// <summary>Weighted power of two choices by outstanding requests, which several policies fall back on.</summary>
-    protected static int PowerOfTwoChoices(IReadOnlyList<DestinationState> available, ReadOnlySpan<double> weights)
-    {
-        var (first, second) = Core.LoadBalancing.WeightedChoice.DrawTwo(weights, Random.Shared);
-        return Core.LoadBalancing.WeightedChoice.IsLighter(
-            available[second].ConcurrentRequestCount + 1, weights[second], available[first].ConcurrentRequestCount + 1, weights[first])
-            ? second
-            : first;
-    }
 }

@@ -19,6 +19,12 @@ internal sealed class WeightedPowerOfTwoChoicesPolicy(DestinationWeights weights
     }
 
     protected override int Pick(
-        HttpContext context, ClusterState cluster, ClusterBalance balance, IReadOnlyList<DestinationState> available, ReadOnlySpan<int> indices, ReadOnlySpan<double> weights) =>
-        PowerOfTwoChoices(available, weights);
+        HttpContext context, ClusterState cluster, ClusterBalance balance, IReadOnlyList<DestinationState> available, ReadOnlySpan<int> indices, ReadOnlySpan<double> weights)
+    {
+        var (first, second) = WeightedChoice.DrawTwo(weights, Random.Shared);
+        return WeightedChoice.IsLighter(
+            available[second].ConcurrentRequestCount + 1, weights[second], available[first].ConcurrentRequestCount + 1, weights[first])
+            ? second
+            : first;
+    }
 }
