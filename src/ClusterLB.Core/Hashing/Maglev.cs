@@ -28,7 +28,14 @@ public sealed class MaglevTable
     public int Destinations { get; }
 
     /// <summary>Builds the table for destinations identified by <paramref name="destinationHashes"/> (in a fixed order).</summary>
-    public static MaglevTable Build(ReadOnlySpan<ulong> destinationHashes)
+    public static MaglevTable Build(ReadOnlySpan<ulong> destinationHashes) => Build(destinationHashes, DefaultSlotsPerDestination);
+
+    /// <summary>
+    /// As <see cref="Build(ReadOnlySpan{ulong})"/>, with at least <paramref name="slotsPerDestination"/>
+    /// slots per destination and <paramref name="minimumSize"/> in all: a larger table moves fewer keys
+    /// of the other destinations when one comes or goes, and costs more memory and build time.
+    /// </summary>
+    public static MaglevTable Build(ReadOnlySpan<ulong> destinationHashes, int slotsPerDestination, int minimumSize = 0)
     {
         var n = destinationHashes.Length;
         if (n == 0)
@@ -36,7 +43,7 @@ public sealed class MaglevTable
             return new MaglevTable([], 0);
         }
 
-        var size = SizeFor(n);
+        var size = SizeFor(n, slotsPerDestination, minimumSize);
         // Destination i's permutation is offset, offset + skip, offset + 2 skip, ... (mod size):
         // walked by addition, as the modular multiply of the textbook form dominates the build.
         var position = new int[n];
@@ -79,11 +86,11 @@ public sealed class MaglevTable
     public int Lookup(ulong keyHash) => _slots.Length == 0 ? -1 : _slots[(int)(keyHash % (ulong)_slots.Length)];
 
     /// <summary>The table size used for <paramref name="destinations"/> destinations.</summary>
-    public static int SizeFor(int destinations)
+    public static int SizeFor(int destinations, int slotsPerDestination = DefaultSlotsPerDestination, int minimumSize = 0)
     {
         foreach (var size in Sizes)
         {
-            if (size >= 100L * destinations)
+            if (size >= minimumSize && size >= (long)slotsPerDestination * destinations)
             {
                 return size;
             }
@@ -91,6 +98,9 @@ public sealed class MaglevTable
 
         return Sizes[^1];
     }
+
+    /// <summary>The fewest slots per destination of a table built without saying.</summary>
+    public const int DefaultSlotsPerDestination = 100;
 
     private const ulong OffsetSeed = 0x6d61676c65762d6f; // "maglev-o"
     private const ulong SkipSeed = 0x6d61676c65762d73;   // "maglev-s"

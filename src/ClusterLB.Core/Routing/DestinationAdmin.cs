@@ -34,7 +34,7 @@ public static class DestinationAdmin
     public const string SinceKey = "ClusterLB.AdminStateSince";
 
     /// <summary>Destination metadata: the destination's share relative to the others (a positive number; 1 when absent).</summary>
-    public const string WeightKey = "ClusterLB.Weight";
+    public const string WeightKey = LoadBalancing.LoadBalancingMetadata.Weight;
 
     /// <summary>Cluster metadata: how long sessions pinned to a draining destination stay before they move.</summary>
     public const string DrainTimeoutKey = "ClusterLB.DrainTimeout";

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using ClusterLB.Core.LoadBalancing;
 
 namespace ClusterLB.Core.Routing;
 
@@ -13,9 +14,18 @@ public sealed record KnownPolicies
     /// <summary>The policies a ClusterLB node provides.</summary>
     public static KnownPolicies Default { get; } = new();
 
-    /// <summary>Load-balancing policies.</summary>
-    public FrozenSet<string> LoadBalancing { get; init; } =
-        Set("PowerOfTwoChoices", "FirstAlphabetical", "Random", "RoundRobin", "LeastRequests");
+    /// <summary>
+    /// Load-balancing policies. YARP's <c>FirstAlphabetical</c>, <c>Random</c> and <c>RoundRobin</c>;
+    /// ClusterLB's weighted <c>PowerOfTwoChoices</c> and <c>LeastRequests</c> in place of YARP's (the
+    /// same picks when no destination has a weight); <c>WeightedRoundRobin</c> (nginx's smooth
+    /// weighted round robin); <c>PeakEwma</c> (latency-aware, Finagle's and Linkerd's); and
+    /// <c>ConsistentHash</c> (a Maglev table keyed by the cluster's <c>ClusterLB.HashKey</c>). Weights
+    /// (destination metadata <c>ClusterLB.Weight</c>) and slow start (<c>ClusterLB.SlowStart</c>) apply
+    /// to every ClusterLB policy that draws or compares (see <see cref="LoadBalancing.LoadBalancingMetadata"/>).
+    /// </summary>
+    public FrozenSet<string> LoadBalancing { get; init; } = Set(
+        LoadBalancingPolicyNames.PowerOfTwoChoices, "FirstAlphabetical", "Random", "RoundRobin", LoadBalancingPolicyNames.LeastRequests,
+        LoadBalancingPolicyNames.WeightedRoundRobin, LoadBalancingPolicyNames.PeakEwma, LoadBalancingPolicyNames.ConsistentHash);
 
     /// <summary>
     /// Session-affinity policies. Client-carried: <c>HashCookie</c>, <c>ArrCookie</c> (a hash of the

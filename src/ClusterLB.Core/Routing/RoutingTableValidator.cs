@@ -1,4 +1,5 @@
 using ClusterLB.Core.Health;
+using ClusterLB.Core.LoadBalancing;
 using ClusterLB.Core.Policies;
 using ClusterLB.Core.Retries;
 
@@ -194,6 +195,7 @@ public static class RoutingTableValidator
         HealthPolicyMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
         DestinationAdmin.ValidateCluster(errors, $"{at}:Metadata", cluster.Metadata);
         RetryMetadata.Validate(errors, $"{at}:Metadata", cluster.Metadata);
+        LoadBalancingMetadata.Validate(errors, at, cluster);
 
         if (cluster.HttpRequest is { } request)
         {

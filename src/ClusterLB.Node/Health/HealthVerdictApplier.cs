@@ -20,6 +20,9 @@ internal sealed partial class HealthVerdictApplier(
 {
     private volatile IReadOnlyDictionary<string, ReplicatedVerdict> _verdicts = new Dictionary<string, ReplicatedVerdict>();
 
+    /// <summary>The verdicts applied last, by destination key: an immutable snapshot, a new one at each change.</summary>
+    public IReadOnlyDictionary<string, ReplicatedVerdict> Verdicts => _verdicts;
+
     public void Apply(IReadOnlyDictionary<string, ReplicatedVerdict> verdicts)
     {
         _verdicts = verdicts;

@@ -124,4 +124,76 @@ public sealed class RoutingTableValidatorTests
 
         Assert.Equal(accepted ? [] : ["Routes:api:MaxRequestBodySize"], errors.Select(e => e.Field));
     }
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("1001")]
+    [InlineData("heavy")]
+    [InlineData("NaN")]
+    public void A_destination_weight_that_is_not_a_positive_number_up_to_the_maximum_is_refused(string weight)
+    {
+        var cluster = Valid().Clusters["backends"];
+        var one = cluster.Destinations["one"] with { Metadata = new Dictionary<string, string> { ["ClusterLB.Weight"] = weight } };
+        var table = Valid() with { Clusters = Valid().Clusters.SetItem("backends", cluster with { Destinations = cluster.Destinations.ToDictionary().SetTo("one", one) }) };
+
+        var error = Assert.Single(RoutingTableValidator.Validate(table));
+
+        Assert.Equal("Clusters:backends:Destinations:one:Metadata:ClusterLB.Weight", error.Field);
+        Assert.Contains("positive number up to 1000", error.Message);
+    }
+
+    [Theory]
+    [InlineData("ConsistentHash", "ClusterLB.HashKey", null, "ClusterLB.HashKey", "is required")]
+    [InlineData("ConsistentHash", "ClusterLB.HashKey", "Body:x", "ClusterLB.HashKey", "'Body' is not a key source")]
+    [InlineData("RoundRobin", "ClusterLB.HashKey", "Header", "ClusterLB.HashKey", "names no header")]
+    [InlineData("WeightedRoundRobin", "ClusterLB.SlowStart", "soon", "ClusterLB.SlowStart", "not a duration")]
+    [InlineData("WeightedRoundRobin", "ClusterLB.SlowStart", "02:00:00", "ClusterLB.SlowStart", "not a duration")]
+    [InlineData("WeightedRoundRobin", "ClusterLB.SlowStart.InitialPercent", "0", "ClusterLB.SlowStart.InitialPercent", "from 1 to 100")]
+    [InlineData("WeightedRoundRobin", "ClusterLB.SlowStart.InitialPercent", "101", "ClusterLB.SlowStart.InitialPercent", "from 1 to 100")]
+    [InlineData("PeakEwma", "ClusterLB.PeakEwma.DecayTime", "00:30:00", "ClusterLB.PeakEwma.DecayTime", "not a duration")]
+    public void Unusable_load_balancing_metadata_is_refused_naming_the_field(string policy, string key, string? value, string field, string message)
+    {
+        var metadata = value is null ? null : new Dictionary<string, string> { [key] = value };
+        var cluster = Valid().Clusters["backends"] with { LoadBalancingPolicy = policy, Metadata = metadata };
+        var table = Valid() with { Clusters = Valid().Clusters.SetItem("backends", cluster) };
+
+        var error = Assert.Single(RoutingTableValidator.Validate(table));
+
+        Assert.Equal($"Clusters:backends:Metadata:{field}", error.Field);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Every_load_balancing_policy_with_its_metadata_is_accepted()
+    {
+        var cluster = Valid().Clusters["backends"];
+        foreach (var policy in new[] { "WeightedRoundRobin", "PowerOfTwoChoices", "LeastRequests", "PeakEwma", "ConsistentHash" })
+        {
+            var configured = cluster with
+            {
+                LoadBalancingPolicy = policy,
+                Metadata = new Dictionary<string, string>
+                {
+                    ["ClusterLB.HashKey"] = "Header:X-User",
+                    ["ClusterLB.SlowStart"] = "00:00:30",
+                    ["ClusterLB.SlowStart.InitialPercent"] = "20",
+                    ["ClusterLB.PeakEwma.DecayTime"] = "00:00:05",
+                },
+                Destinations = cluster.Destinations.ToDictionary().SetTo(
+                    "one", cluster.Destinations["one"] with { Metadata = new Dictionary<string, string> { ["ClusterLB.Weight"] = "2.5" } }),
+            };
+
+            Assert.Empty(RoutingTableValidator.Validate(Valid() with { Clusters = Valid().Clusters.SetItem("backends", configured) }));
+        }
+    }
+}
+
+internal static class DictionaryChanges
+{
+    public static Dictionary<TKey, TValue> SetTo<TKey, TValue>(this Dictionary<TKey, TValue> dictionary, TKey key, TValue value)
+        where TKey : notnull
+    {
+        dictionary[key] = value;
+        return dictionary;
+    }
 }
