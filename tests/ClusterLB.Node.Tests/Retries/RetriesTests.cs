@@ -242,7 +242,7 @@ public sealed class RetriesTests
         await using var silent = await FaultyBackend.StartAsync("silent", Fault.Silent);
         await using var live = await FaultyBackend.StartAsync("live", Fault.None);
         var settings = Settings([(RetryMetadata.On, "timeout")], ("silent", silent.Url), ("live", live.Url))
-            .With("ReverseProxy:Clusters:c1:HttpRequest:ActivityTimeout", "00:00:00.300");
+            .With("ReverseProxy:Clusters:c1:HttpRequest:ActivityTimeout", "00:00:01");
         await using var node = await TestNode.StartAsync(settings);
 
         for (var i = 0; i < 4; i++)
