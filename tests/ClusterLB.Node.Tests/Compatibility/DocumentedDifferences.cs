@@ -46,6 +46,13 @@ public static class DocumentedDifferences
             or "response.header.x-aspnet-version" or "response.header.x-aspnetmvc-version"
             && yarp[field] is not null && clusterLB[field] is null);
 
+    public static readonly DocumentedDifference FailedRequestsRetried = new(
+        "A failed request may be sent to another destination",
+        "YARP sends each request once: a destination that refuses the connection or breaks it before answering costs the " +
+        "client a 502. ClusterLB retries such failures of idempotent requests (and connect failures of any request whose body " +
+        "was not read) on another destination of the cluster, within a per-cluster budget; ClusterLB.Retry.Attempts = 0 in a " +
+        "cluster's metadata restores YARP's behaviour (RetriesTests).");
+
     public static IReadOnlyList<DocumentedDifference> All { get; } =
     [
         RouteTimeoutIsAGatewayTimeout,
@@ -53,6 +60,7 @@ public static class DocumentedDifferences
         ProxyErrorsSayWhatHappened,
         EveryRequestHasAnId,
         ServerHeadersHidden,
+        FailedRequestsRetried,
     ];
 
     /// <summary>The documented difference that explains <paramref name="field"/> differing, or null.</summary>
