@@ -169,6 +169,22 @@ public sealed class ClusterAdmin(Func<int, NodeEndpoint> node) : IDisposable
         }
     }
 
+    /// <summary>The health node <paramref name="i"/> applies to <paramref name="destination"/> in each cluster that has it; null when unreachable.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> DestinationHealthAsync(int i, string destination)
+    {
+        try
+        {
+            using var status = JsonDocument.Parse(await _http.GetStringAsync(new Uri(node(i).Admin, "/admin/status")));
+            return status.RootElement.GetProperty("destinations").EnumerateArray()
+                .Where(d => d.GetProperty("destination").GetString() == destination)
+                .ToDictionary(d => d.GetProperty("cluster").GetString()!, d => d.GetProperty("health").GetString()!);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The backend node <paramref name="i"/> sends <paramref name="key"/> to.</summary>
     public async Task<string?> BackendForKeyAsync(int i, string key)
     {

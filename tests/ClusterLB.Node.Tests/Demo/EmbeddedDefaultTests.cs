@@ -48,6 +48,7 @@ public sealed class EmbeddedDefaultTests
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/status")).StatusCode);
 
         await TheTourOfTheEdgeHoldsAsync(proxy, admin);
+        await TheTourOfTrafficPoliciesHoldsAsync(proxy, admin);
 
         node.Terminate();
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
@@ -92,5 +93,71 @@ public sealed class EmbeddedDefaultTests
 
         // The demo's request filter applies to every route.
         Assert.Equal(HttpStatusCode.Forbidden, (await proxy.GetAsync("/?q=1%20UNION%20SELECT%20password")).StatusCode);
+    }
+
+    /// <summary>docs/tour.md's "Traffic policies" lines, on the demo's own routes.</summary>
+    private static async Task TheTourOfTrafficPoliciesHoldsAsync(HttpClient proxy, HttpClient admin)
+    {
+        Assert.Equal(await BackendAsync(proxy, "/hash/", "alice"), await BackendAsync(proxy, "/hash/", "alice"));
+
+        var sides = new List<string>();
+        for (var i = 1; i <= 100; i++)
+        {
+            // The stable side has two backends, the canary one: a user's side is fixed, not the backend within it.
+            var side = await BackendAsync(proxy, "/canary/", $"user-{i}") == "backend-3" ? "canary" : "stable";
+            Assert.Equal(side, await BackendAsync(proxy, "/canary/", $"user-{i}") == "backend-3" ? "canary" : "stable");
+            sides.Add(side);
+        }
+
+        Assert.InRange(sides.Count(s => s == "canary"), 8, 35); // 20 % of 100, well within chance
+
+        await CommandAsync(admin, HttpMethod.Post, "/admin/clusters/demo/destinations/backend-2/drain", "{}");
+        for (var i = 0; i < 9; i++)
+        {
+            Assert.NotEqual("backend-2", await BackendAsync(proxy, "/", null));
+        }
+
+        await CommandAsync(admin, HttpMethod.Post, "/admin/clusters/demo/destinations/backend-2/enable", "{}");
+        await Eventually.True(async () => await BackendAsync(proxy, "/", null) == "backend-2", TimeSpan.FromSeconds(10), "backend-2 back in the rotation");
+
+        await CommandAsync(admin, HttpMethod.Put, "/admin/clusters/demo/destinations/backend-1/weight", """{"weight":3}""");
+        var answers = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            answers.Add(await BackendAsync(proxy, "/", null));
+        }
+
+        Assert.InRange(answers.Count(a => a == "backend-1"), 5, 7);
+
+        using var ghost = await admin.PostAsync("/admin/clusters/demo/destinations/ghost/drain", Json.Body("{}"));
+        Assert.Equal(HttpStatusCode.NotFound, ghost.StatusCode);
+        Assert.Contains("Clusters:demo:Destinations:ghost", await ghost.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<string> BackendAsync(HttpClient proxy, string path, string? user)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (user is not null)
+        {
+            request.Headers.Add("X-User", user);
+        }
+
+        using var response = await proxy.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return response.Headers.GetValues(EchoServer.BackendHeader).Single();
+    }
+
+    /// <summary>Sends an admin change and waits until the node runs the version it made.</summary>
+    private static async Task CommandAsync(HttpClient admin, HttpMethod method, string path, string body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = Json.Body(body) };
+        using var response = await admin.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {text}");
+        var version = System.Text.Json.JsonDocument.Parse(text).RootElement.GetProperty("version").GetInt64();
+        await Eventually.True(
+            async () => System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("/admin/status")).RootElement.GetProperty("routingTable").GetProperty("version").GetInt64() >= version,
+            TimeSpan.FromSeconds(10),
+            $"the node to run version {version}");
     }
 }
