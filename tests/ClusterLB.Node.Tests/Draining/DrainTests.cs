@@ -143,6 +143,11 @@ public sealed class DrainTests(ITestOutputHelper output)
             var noWeight = await node.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/alpha/weight", new { });
             Assert.Equal(HttpStatusCode.BadRequest, noWeight.StatusCode);
             Assert.Contains("weight", await noWeight.Content.ReadAsStringAsync());
+            var zeroWeight = await node.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/alpha/weight", new { weight = 0 });
+            Assert.Equal(HttpStatusCode.BadRequest, zeroWeight.StatusCode);
+            Assert.Contains("Clusters:one:Destinations:alpha:Metadata:ClusterLB.Weight", await zeroWeight.Content.ReadAsStringAsync());
+            var negativeWeight = await node.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/alpha/weight", new { weight = -2 });
+            Assert.Equal(HttpStatusCode.BadRequest, negativeWeight.StatusCode);
             var status = await node.Admin.GetFromJsonAsync<NodeStatus>("/admin/status");
             Assert.Equal(1, status!.RoutingTable!.Version);
 
