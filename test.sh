@@ -13,10 +13,18 @@ need_packages=()
 command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 command -v iptables >/dev/null 2>&1 || need_packages+=(iptables) # the partition chaos scenario
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_packages+=(postgresql)
+command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus) # promtool checks deploy/prometheus
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} ..."
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_packages[@]}" >/dev/null \
-    || { echo "could not install ${need_packages[*]}"; echo "0 passed, 1 failed"; exit 1; }
+  # No package may start its service (prometheus would take port 9090, postgresql 5432): the tests
+  # start what they need themselves. policy-rc.d is Debian's switch for that, removed again after.
+  policy=/usr/sbin/policy-rc.d
+  had_policy=0; [ -e "$policy" ] && had_policy=1
+  [ "$had_policy" = 1 ] || { printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy"; }
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+  installed=$?
+  [ "$had_policy" = 1 ] || $SUDO rm -f "$policy"
+  [ "$installed" = 0 ] || { echo "could not install ${need_packages[*]}"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -95,6 +95,11 @@ public sealed record NodeConfiguration(NodeOptions Options, RoutingTable Configu
 
     private static void ValidateOptions(NodeOptions options, List<ValidationError> errors)
     {
+        if (!Observability.LogFormatOptions.Formats.Contains(options.Logging.Format, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add(new ValidationError("ClusterLB:Logging:Format", $"'{options.Logging.Format}' is not a log format ({string.Join(", ", Observability.LogFormatOptions.Formats)})"));
+        }
+
         if (options.Https.HttpsPort is < 1 or > 65535)
         {
             errors.Add(new ValidationError("ClusterLB:Https:HttpsPort", $"{options.Https.HttpsPort} is not a TCP port (1-65535)"));

@@ -85,6 +85,12 @@ public sealed class NodeOptions
     /// <summary>HTTPS to backends: private certificate authorities.</summary>
     public BackendTlsOptions BackendTls { get; set; } = new();
 
+    /// <summary>The Prometheus endpoint and ClusterLB's instruments.</summary>
+    public Node.Observability.MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The log format.</summary>
+    public Node.Observability.LogFormatOptions Logging { get; set; } = new();
+
     /// <summary>The node's name as shown in status.</summary>
     public string EffectiveNodeName => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
 }

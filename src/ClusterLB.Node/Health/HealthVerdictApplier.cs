@@ -1,5 +1,6 @@
 using ClusterLB.Cluster.Health;
 using ClusterLB.Core.Health;
+using ClusterLB.Node.Observability;
 using ClusterLB.Node.Routing;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Health;
@@ -16,6 +17,7 @@ internal sealed partial class HealthVerdictApplier(
     IProxyStateLookup proxyState,
     IDestinationHealthUpdater healthUpdater,
     NodeState state,
+    ProxyMetrics metrics,
     ILogger<HealthVerdictApplier> logger) : IHealthVerdictConsumer
 {
     private volatile IReadOnlyDictionary<string, ReplicatedVerdict> _verdicts = new Dictionary<string, ReplicatedVerdict>();
@@ -43,6 +45,11 @@ internal sealed partial class HealthVerdictApplier(
             if (updates.Count > 0)
             {
                 healthUpdater.SetActive(cluster, updates);
+                foreach (var update in updates)
+                {
+                    metrics.HealthChanged(cluster.ClusterId, update.Destination.DestinationId, update.NewActiveHealth.ToString());
+                }
+
                 Log.Applied(logger, cluster.ClusterId, updates.Count);
             }
         }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using ClusterLB.Node.Observability;
 using ClusterLB.Cluster.Health;
 using ClusterLB.Node.Proxy;
 using ClusterLB.Node.Routing;
@@ -19,8 +21,10 @@ internal static class TrafficObservations
     {
         var counters = pipeline.ApplicationServices.GetRequiredService<PassiveHealthCounters>();
         var state = pipeline.ApplicationServices.GetRequiredService<NodeState>();
+        var metrics = pipeline.ApplicationServices.GetRequiredService<ProxyMetrics>();
         pipeline.Use(async (context, next) =>
         {
+            var startedAt = Stopwatch.GetTimestamp();
             await next();
             var error = context.GetForwarderErrorFeature()?.Error;
             state.CountRequest(error is { } e && e is not (ForwarderError.None or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled));
@@ -30,6 +34,7 @@ internal static class TrafficObservations
                     && context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true
                     && !RequestBodies.Announced(context.Request);
                 counters.Record(feature.Cluster.Config.ClusterId, destination.DestinationId, DestinationFaults.IsDestinationFault(error, context.Response.StatusCode, routeTimedOutWithoutBody));
+                metrics.RequestProxied(feature.Route.Config.RouteId, feature.Cluster.Config.ClusterId, destination.DestinationId, context.Response.StatusCode, startedAt);
             }
         });
         return pipeline;

@@ -30,6 +30,7 @@ using System.Security.Cryptography.X509Certificates;
 using ClusterLB.Cluster.Security;
 using ClusterLB.Node.Https;
 using ClusterLB.Node.Listeners;
+using ClusterLB.Node.Observability;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Configuration;
 
@@ -86,6 +87,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         ListenTheAspNetWay(builder, configuration.ProxyListeners, selfSigned);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrainTimeout);
 
+        builder.AddNodeTelemetry(options.Metrics, options.Logging);
         builder.Services.AddSingleton(configuration);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Health);
@@ -179,6 +181,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
             proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger<AdminGuard>());
         admin.Use(guard.InvokeAsync);
         AdminApi.Map(admin, proxy.Services);
+        NodeTelemetry.MapMetrics(admin, proxy.Services);
 
         return new ClusterLBNode(proxy, admin, configuration);
     }

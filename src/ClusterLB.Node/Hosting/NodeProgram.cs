@@ -80,6 +80,15 @@ public static class NodeProgram
 
     private static void PrintWelcome(ClusterLBNode node)
     {
+        if (node.Configuration.Options.Logging.IsJson)
+        {
+            // Every line of a JSON log is one object: the welcome is a log line too.
+            node.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterLB.Node").LogInformation(
+                "ClusterLB node {Node} is up; proxy {ProxyUrls}; admin {AdminUrl}",
+                node.Configuration.Options.EffectiveNodeName, string.Join(", ", node.ProxyUrls), node.AdminUrl);
+            return;
+        }
+
         var proxy = node.ProxyUrls.FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal)) ?? node.ProxyUrls.FirstOrDefault() ?? "";
         var selfSigned = node.SelfSignedCertificate;
         var https = selfSigned.InUse

@@ -1,0 +1,48 @@
+using OpenTelemetry.Metrics;
+
+namespace ClusterLB.Node.Observability;
+
+/// <summary>
+/// Metrics through OpenTelemetry, scraped by Prometheus at <c>/metrics</c> on the admin listener
+/// (behind its bearer token like every admin endpoint): ASP.NET Core's, Kestrel's, HttpClient's and
+/// the runtime's instruments, and ClusterLB's own meters (<c>ClusterLB.*</c>). And the log format.
+/// </summary>
+internal static class NodeTelemetry
+{
+    /// <summary>The scrape path.</summary>
+    public const string MetricsPath = "/metrics";
+
+    public static void AddNodeTelemetry(this WebApplicationBuilder builder, MetricsOptions metrics, LogFormatOptions logging)
+    {
+        builder.Services.AddSingleton<ProxyMetrics>();
+        if (metrics.Enabled)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(meters => meters
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("ClusterLB.*")
+                .AddPrometheusExporter());
+        }
+
+        if (logging.IsJson)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true; // the request id (XRequestId) on every line about a request
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+    }
+
+    /// <summary>Serves the proxy's metrics on the admin listener, when they are on.</summary>
+    public static void MapMetrics(WebApplication admin, IServiceProvider node)
+    {
+        if (node.GetService<MeterProvider>() is { } provider)
+        {
+            admin.MapPrometheusScrapingEndpoint(MetricsPath, provider, configureBranchedPipeline: null, optionsName: null);
+        }
+    }
+}
