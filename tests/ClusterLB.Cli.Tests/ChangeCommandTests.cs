@@ -21,13 +21,13 @@ public sealed class ChangeCommandTests(CliNode node)
             stdin: """{"clusterId":"echo","match":{"path":"/from-stdin/{**rest}"}}""");
         var version = (long)JsonNode.Parse(fromStdin.Exited(0).Out)!["version"]!;
 
-        var table = await TableAtLeastAsync(version);
+        var table = await node.TableAtLeastAsync(version);
         Assert.Equal("/from-file/{**rest}", (string?)table["routes"]!["from-file"]!["match"]!["path"]);
         Assert.Equal("/from-stdin/{**rest}", (string?)table["routes"]!["from-stdin"]!["match"]!["path"]);
 
         Assert.Matches(@"^route 'from-file' removed: routing table v\d+", (await node.RunAsync("routes", "remove", "from-file")).Exited(0).Out);
         var removed = JsonNode.Parse((await node.RunAsync("routes", "remove", "from-stdin", "--json")).Exited(0).Out)!;
-        table = await TableAtLeastAsync((long)removed["version"]!);
+        table = await node.TableAtLeastAsync((long)removed["version"]!);
         Assert.Null(table["routes"]!["from-file"]);
         Assert.Null(table["routes"]!["from-stdin"]);
     }
@@ -35,28 +35,28 @@ public sealed class ChangeCommandTests(CliNode node)
     [Fact]
     public async Task A_cluster_and_its_destinations_are_set_and_removed()
     {
-        (await node.RunAsync("clusters", "set", "spare", "--file", await FileWith("""{"loadBalancingPolicy":"RoundRobin","destinations":{"one":{"address":"http://127.0.0.1:1/"}}}""")))
+        (await node.RunAsync("clusters", "set", "spare", "--file", await CliNode.FileWith("""{"loadBalancingPolicy":"RoundRobin","destinations":{"one":{"address":"http://127.0.0.1:1/"}}}""")))
             .Exited(0);
-        var added = JsonNode.Parse((await node.RunAsync("destinations", "set", "spare", "two", "--json", "--file", await FileWith("""{"address":"http://127.0.0.1:2/"}"""))).Exited(0).Out)!;
-        await TableAtLeastAsync((long)added["version"]!);
+        var added = JsonNode.Parse((await node.RunAsync("destinations", "set", "spare", "two", "--json", "--file", await CliNode.FileWith("""{"address":"http://127.0.0.1:2/"}"""))).Exited(0).Out)!;
+        await node.TableAtLeastAsync((long)added["version"]!);
 
         var destinations = JsonNode.Parse((await node.RunAsync("destinations", "list", "spare", "--json")).Exited(0).Out)!.AsObject();
         Assert.Equal(["one", "two"], destinations.Select(d => d.Key).Order());
 
         (await node.RunAsync("destinations", "remove", "spare", "two")).Exited(0);
         var removed = JsonNode.Parse((await node.RunAsync("clusters", "remove", "spare", "--json")).Exited(0).Out)!;
-        Assert.Null((await TableAtLeastAsync((long)removed["version"]!))["clusters"]!["spare"]);
+        Assert.Null((await node.TableAtLeastAsync((long)removed["version"]!))["clusters"]!["spare"]);
     }
 
     [Fact]
     public async Task Drain_maintenance_enable_and_weight_change_the_destination_in_the_table()
     {
-        (await node.RunAsync("clusters", "set", "operated", "--file", await FileWith("""{"destinations":{"one":{"address":"http://127.0.0.1:1/"}}}"""))).Exited(0);
+        (await node.RunAsync("clusters", "set", "operated", "--file", await CliNode.FileWith("""{"destinations":{"one":{"address":"http://127.0.0.1:1/"}}}"""))).Exited(0);
 
         async Task<JsonNode> After(params string[] command)
         {
             var version = (long)JsonNode.Parse((await node.RunAsync([.. command, "--json"])).Exited(0).Out)!["version"]!;
-            return (await TableAtLeastAsync(version))["clusters"]!["operated"]!["destinations"]!["one"]!;
+            return (await node.TableAtLeastAsync(version))["clusters"]!["operated"]!["destinations"]!["one"]!;
         }
 
         Assert.Equal("Draining", (string?)(await After("drain", "operated", "one"))["metadata"]!["ClusterLB.AdminState"]);
@@ -71,23 +71,10 @@ public sealed class ChangeCommandTests(CliNode node)
     [Fact]
     public async Task A_change_the_node_refuses_names_the_field_at_fault()
     {
-        var refused = (await node.RunAsync("routes", "set", "bad", "--file", await FileWith("""{"clusterId":"echo","match":{"path":"/bad"},"colour":"red"}"""))).Exited(1);
+        var refused = (await node.RunAsync("routes", "set", "bad", "--file", await CliNode.FileWith("""{"clusterId":"echo","match":{"path":"/bad"},"colour":"red"}"""))).Exited(1);
         Assert.Matches(@"^clusterlb: 400 BadRequest: [\w.]*colour: unknown", refused.ErrorLine);
 
         var missing = (await node.RunAsync("drain", "echo", "nope")).Exited(1);
         Assert.StartsWith("clusterlb: 404 NotFound: ", missing.ErrorLine);
-    }
-
-    private async Task<JsonNode> TableAtLeastAsync(long version) =>
-        await Eventually.Get(
-            async () => await node.TableAsync() is var table && (long)table["version"]! >= version ? table : null,
-            TimeSpan.FromSeconds(10),
-            $"routing table v{version} applied");
-
-    private static async Task<string> FileWith(string json)
-    {
-        var path = Path.Combine(TempDirectory.Create("clusterlb-cli"), "body.json");
-        await File.WriteAllTextAsync(path, json);
-        return path;
     }
 }

@@ -71,24 +71,4 @@ public sealed class ReadCommandTests(CliNode node)
         Assert.Contains("cluster 'nope' does not exist", (await node.RunAsync("destinations", "list", "nope")).Exited(1).ErrorLine);
         Assert.Contains("destination 'nope' does not exist", (await node.RunAsync("destinations", "get", "echo", "nope")).Exited(1).ErrorLine);
     }
-
-    [Fact]
-    public async Task Key_names_the_destination_the_node_sends_the_key_to()
-    {
-        var seen = new HashSet<string>();
-        foreach (var key in Enumerable.Range(0, 12).Select(i => $"session-{i}"))
-        {
-            var answer = JsonNode.Parse((await node.RunAsync("key", "echo", key, "--json")).Exited(0).Out)!;
-            var predicted = (string)answer["destination"]!;
-            Assert.Equal(await KeyedRequests.BackendFor(node.Node.Proxy, key), predicted);
-            Assert.Equal(predicted, (string?)answer["home"]);
-            seen.Add(predicted);
-        }
-
-        Assert.Equal(2, seen.Count); // the keys spread: the prediction is not one constant
-
-        var table = (await node.RunAsync("key", "echo", "session-1")).Exited(0);
-        Assert.Matches(@"goes to\s+(alpha|beta)", table.Out);
-        Assert.Contains("overrides of keys moved off their home are not considered", table.Out);
-    }
 }

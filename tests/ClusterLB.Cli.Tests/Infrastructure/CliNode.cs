@@ -33,6 +33,25 @@ public sealed class CliNode : IAsyncLifetime
 
     /// <summary>The routing table the node serves now.</summary>
     public async Task<JsonNode> TableAsync() => JsonNode.Parse(await Node.Admin.GetStringAsync("/admin/routing-table"))!;
+
+    /// <summary>Runs a change with <c>--json</c>, and answers the table once the node serves the change's version.</summary>
+    public async Task<JsonNode> ChangeAsync(params string[] args) =>
+        await TableAtLeastAsync((long)JsonNode.Parse((await RunAsync([.. args, "--json"])).Exited(0).Out)!["version"]!);
+
+    /// <summary>The routing table once the node serves version <paramref name="version"/> or a later one.</summary>
+    public async Task<JsonNode> TableAtLeastAsync(long version) =>
+        await Eventually.Get(
+            async () => await TableAsync() is var table && (long)table["version"]! >= version ? table : null,
+            TimeSpan.FromSeconds(10),
+            $"routing table v{version} applied");
+
+    /// <summary>A new file holding <paramref name="json"/>.</summary>
+    public static async Task<string> FileWith(string json)
+    {
+        var path = Path.Combine(TempDirectory.Create("clusterlb-cli"), "body.json");
+        await File.WriteAllTextAsync(path, json);
+        return path;
+    }
 }
 
 [CollectionDefinition(Name)]
