@@ -44,12 +44,7 @@ public static class ClusterLBCli
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (var error in result.Errors)
-            {
-                await environment.Error.WriteLineAsync($"clusterlb: {error.Message}");
-            }
-
-            await environment.Error.WriteLineAsync("clusterlb: see 'clusterlb --help'");
+            await environment.Error.WriteLineAsync($"clusterlb: {string.Join("; ", result.Errors.Select(e => e.Message.TrimEnd('.')))} (see clusterlb --help)");
             return ExitCodes.Usage;
         }
 

@@ -74,6 +74,9 @@ public sealed class ChangeCommandTests(CliNode node)
         var refused = (await node.RunAsync("routes", "set", "bad", "--file", await CliNode.FileWith("""{"clusterId":"echo","match":{"path":"/bad"},"colour":"red"}"""))).Exited(1);
         Assert.Matches(@"^clusterlb: 400 BadRequest: [\w.]*colour: unknown", refused.ErrorLine);
 
+        var exists = (await node.RunAsync("routes", "set", "echo", "--create", "--file", await CliNode.FileWith("""{"clusterId":"echo","match":{"path":"/again"}}"""))).Exited(1);
+        Assert.StartsWith("clusterlb: 409 Conflict: ", exists.ErrorLine);
+
         var missing = (await node.RunAsync("drain", "echo", "nope")).Exited(1);
         Assert.StartsWith("clusterlb: 404 NotFound: ", missing.ErrorLine);
     }

@@ -67,7 +67,7 @@ public sealed class FailureTests(CliNode node)
         var run = await CliRun.RunAsync(args.Contains("--server") ? args : [.. args, "--server", $"http://127.0.0.1:{ClosedPort.Find()}"]);
 
         run.Exited(2);
-        Assert.StartsWith("clusterlb: ", run.Error);
+        Assert.StartsWith("clusterlb: ", run.ErrorLine);
         Assert.Empty(run.Out);
     }
 

@@ -89,12 +89,13 @@ internal static class TableCommands
 
         var setArguments = WithId();
         var file = new Option<string?>("--file", "-f") { Description = "the JSON document (else read from stdin)" };
-        var set = new Command("set", $"Creates or replaces a {kind.Singular} (PUT) from --file or stdin.") { file };
+        var create = new Option<bool>("--create") { Description = $"only create: refused (409) when the {kind.Singular} exists" };
+        var set = new Command("set", $"Creates or replaces a {kind.Singular} from --file or stdin.") { file, create };
         setArguments.ToList().ForEach(set.Arguments.Add);
         action(set, async context =>
         {
             var ids = Values(context, setArguments);
-            var answer = await context.SendAsync(HttpMethod.Put, kind.Path(ids), context.ReadBody(context.Value(file)));
+            var answer = await context.SendAsync(context.Value(create) ? HttpMethod.Post : HttpMethod.Put, kind.Path(ids), context.ReadBody(context.Value(file)));
             Changed(context, answer, $"{kind.Singular} '{ids[^1]}' set");
         });
 
