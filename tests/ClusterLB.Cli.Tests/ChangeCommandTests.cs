@@ -80,4 +80,22 @@ public sealed class ChangeCommandTests(CliNode node)
         var missing = (await node.RunAsync("drain", "echo", "nope")).Exited(1);
         Assert.StartsWith("clusterlb: 404 NotFound: ", missing.ErrorLine);
     }
+
+    [Fact]
+    public async Task Policies_are_read_and_set_back()
+    {
+        var policies = (await node.RunAsync("policies", "get", "--json")).Exited(0).Out;
+        Assert.IsType<JsonObject>(JsonNode.Parse(policies));
+        var table = await node.ChangeAsync("policies", "set", "--file", await CliNode.FileWith(policies));
+        Assert.Equal(JsonNode.Parse(policies)!.ToJsonString(), table["policies"]?.ToJsonString() ?? "{}");
+    }
+
+    [Fact]
+    public async Task Purge_empties_the_cache_and_names_a_route_that_does_not_exist()
+    {
+        var purged = JsonNode.Parse((await node.RunAsync("purge", "--json")).Exited(0).Out)!;
+        Assert.Equal(0, (int)purged["purgedHere"]!);
+        Assert.Matches(@"^purged 0 answers here; sent to 0 other nodes", (await node.RunAsync("purge", "--prefix", "/keyed/")).Exited(0).Out);
+        Assert.Equal("clusterlb: 400 BadRequest: routeId: route 'nope' does not exist", (await node.RunAsync("purge", "--route", "nope")).Exited(1).ErrorLine);
+    }
 }
