@@ -37,7 +37,7 @@ internal static class KeyCommand
             var states = (await context.GetAsync("/admin/cluster")).Json()["destinations"]?.AsArray()
                 .Where(d => Tables.Text(d?["cluster"]) == clusterId)
                 .ToDictionary(d => Tables.Text(d!["destination"])!, d => d!, StringComparer.Ordinal) ?? [];
-            var available = placement.Ids.Select(id => states.TryGetValue(id, out var d) && IsAvailable(d)).ToArray();
+            var available = placement.Ids.Select(id => states.TryGetValue(id, out var d) && IsAvailable(d, placement.SessionsStayWhileDraining)).ToArray();
             var now = placement.Home >= 0 && available[placement.Home]
                 ? placement.Home
                 : KeyedAffinity.Pick(StableHash.Of(context.Value(key)), placement.Hashes, available);
@@ -79,20 +79,22 @@ internal static class KeyCommand
         {
             var maglev = string.Equals(cluster.Metadata?.GetValueOrDefault(KeyHashingAlgorithms.MetadataKey), KeyHashingAlgorithms.Maglev, StringComparison.OrdinalIgnoreCase);
             var home = maglev ? MaglevTable.Build(hashes).Lookup(keyHash) : KeyedAffinity.Pick(keyHash, hashes, default);
-            return new Placement(ids, hashes, home, $"{policy} affinity, {(maglev ? KeyHashingAlgorithms.Maglev : KeyHashingAlgorithms.Rendezvous)}");
+            return new Placement(ids, hashes, home, SessionsStayWhileDraining: true, $"{policy} affinity, {(maglev ? KeyHashingAlgorithms.Maglev : KeyHashingAlgorithms.Rendezvous)}");
         }
 
         if (string.Equals(cluster.LoadBalancingPolicy, LoadBalancingPolicyNames.ConsistentHash, StringComparison.OrdinalIgnoreCase))
         {
-            return new Placement(ids, hashes, ConsistentHashing.BuildTable(hashes).Lookup(keyHash), $"{LoadBalancingPolicyNames.ConsistentHash}, Maglev");
+            return new Placement(ids, hashes, ConsistentHashing.BuildTable(hashes).Lookup(keyHash), SessionsStayWhileDraining: false, $"{LoadBalancingPolicyNames.ConsistentHash}, Maglev");
         }
 
         throw new CliFailure(ExitCodes.Refused, $"cluster '{cluster.ClusterId}' does not route by key (no keyed affinity, not {LoadBalancingPolicyNames.ConsistentHash})");
     }
 
-    // Draining destinations keep the sessions they have; maintenance and unhealthy ones take none.
-    private static bool IsAvailable(JsonNode destination) =>
-        Tables.Text(destination["health"]) != "Unhealthy" && Tables.Text(destination["adminState"]) != nameof(DestinationAdminState.Maintenance);
+    // Keyed affinity keeps a draining destination's sessions until the drain timeout; a balancer sends it nothing new.
+    private static bool IsAvailable(JsonNode destination, bool sessionsStayWhileDraining) =>
+        Tables.Text(destination["health"]) != "Unhealthy"
+        && Tables.Text(destination["adminState"]) is not nameof(DestinationAdminState.Maintenance)
+        && (sessionsStayWhileDraining || Tables.Text(destination["adminState"]) != nameof(DestinationAdminState.Draining));
 
-    internal sealed record Placement(string[] Ids, ulong[] Hashes, int Home, string Hashing);
+    internal sealed record Placement(string[] Ids, ulong[] Hashes, int Home, bool SessionsStayWhileDraining, string Hashing);
 }
