@@ -1,0 +1,1 @@
+return await ClusterLB.Cli.ClusterLBCli.RunAsync(args, ClusterLB.Cli.CliEnvironment.Process);
