@@ -22,6 +22,14 @@ internal static class NodeTelemetry
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter("ClusterLB.*")
+                // Per-request instruments that the proxy's own histogram already covers (with the
+                // cluster and destination): each costs every proxied request its share of the 5 %
+                // budget (docs/benchmarks.md, Metrics). Connection-level ones stay.
+                .AddView("http.client.request.duration", MetricStreamConfiguration.Drop)
+                .AddView("http.client.request.time_in_queue", MetricStreamConfiguration.Drop)
+                .AddView("http.client.active_requests", MetricStreamConfiguration.Drop)
+                .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
+                .AddView("http.server.request.duration", MetricStreamConfiguration.Drop)
                 .AddPrometheusExporter());
         }
 
