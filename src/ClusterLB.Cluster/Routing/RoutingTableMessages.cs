@@ -60,10 +60,10 @@ public interface IRoutingTableQuery : IClusterLBMessage
 }
 
 /// <summary>
-/// Ask the writer for the history entries of versions <paramref name="From"/> to <paramref name="To"/> (inclusive,
-/// clamped to the table's versions); answered with a <see cref="RoutingTableHistory"/>.
+/// Ask the writer for the history entries of at most <paramref name="Limit"/> versions up to <paramref name="Newest"/>
+/// (the current version when null or beyond it); answered with a <see cref="RoutingTableHistory"/>.
 /// </summary>
-public sealed record GetRoutingTableHistory(long From, long To) : IRoutingTableQuery;
+public sealed record GetRoutingTableHistory(long? Newest, int Limit) : IRoutingTableQuery;
 
 /// <summary>The history entries asked for, oldest first, and the table's current version.</summary>
 public sealed record RoutingTableHistory(IReadOnlyList<HistoryEntry> Entries, long Version) : IClusterLBMessage;

@@ -139,8 +139,8 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
     private void ReadHistory(GetRoutingTableHistory query)
     {
         var version = _table.Version;
-        var from = Math.Max(1, query.From);
-        var to = Math.Min(version, query.To);
+        var to = Math.Min(version, query.Newest ?? version);
+        var from = Math.Max(1, to - query.Limit + 1);
         if (from > to)
         {
             Sender.Tell(new RoutingTableHistory([], version));
