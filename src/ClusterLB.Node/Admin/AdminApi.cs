@@ -43,6 +43,7 @@ public static class AdminApi
         RoutingTableApi.Map(admin, node);
         DestinationAdminApi.Map(admin, node);
         HistoryApi.Map(admin, node);
+        ExportImportApi.Map(admin, node);
         CacheApi.Map(admin, node);
     }
 }
