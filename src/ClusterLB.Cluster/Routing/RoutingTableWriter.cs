@@ -187,7 +187,7 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
         if (rejection is not null)
         {
             _log.Warning("Refused routing-table change {0}: {1}", command.GetType().Name, string.Join("; ", rejection.Errors));
-            Sender.Tell(rejection);
+            Sender.Tell(rejection with { Version = _table.Version });
             return false;
         }
 

@@ -115,11 +115,16 @@ public static class RoutingTableApi
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
+        if (answer is RoutingTableChangeRejected { Version: { } unchanged })
+        {
+            context.Response.Headers.ETag = TableVersion.ETag(unchanged);
+        }
+
         return answer switch
         {
             RoutingTableChangeAccepted accepted => WithETag(context, accepted.Version, Results.Json(new { version = accepted.Version })),
-            RoutingTableChangeRejected { Reason: RejectionReason.VersionMismatch, Version: { } current } rejected => WithETag(context, current, Results.Json(
-                new { errors = ErrorList(rejected.Errors), version = current }, statusCode: StatusCodes.Status412PreconditionFailed)),
+            RoutingTableChangeRejected { Reason: RejectionReason.VersionMismatch, Version: { } current } rejected => Results.Json(
+                new { errors = ErrorList(rejected.Errors), version = current }, statusCode: StatusCodes.Status412PreconditionFailed),
             RoutingTableChangeRejected { Reason: RejectionReason.NotFound } rejected => Rejected(StatusCodes.Status404NotFound, rejected.Errors),
             RoutingTableChangeRejected { Reason: RejectionReason.Conflict } rejected => Rejected(StatusCodes.Status409Conflict, rejected.Errors),
             RoutingTableChangeRejected { Reason: RejectionReason.JournalUnavailable } rejected => Results.Json(

@@ -98,6 +98,7 @@ public sealed class ExportImportTests
         using var badAddress = await node.Admin.PutAsync("/admin/import", Json("""{"ReverseProxy":{"Clusters":{"c":{"Destinations":{"d":{"Address":"not-a-url"}}}}}}"""));
 
         await AssertRejected(unknownCluster, "Routes:r:ClusterId");
+        Assert.Equal("\"1\"", unknownCluster.Headers.ETag?.Tag); // the version the table stayed at
         await AssertRejected(misspelled, "Mtach");
         await AssertRejected(badAddress, "Clusters:c:Destinations:d:Address");
         Assert.Equal(before, await node.Admin.GetStringAsync("/admin/export"));
