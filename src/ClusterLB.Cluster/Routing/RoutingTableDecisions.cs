@@ -29,6 +29,12 @@ public static class RoutingTableDecisions
     public static (IRoutingTableEvent? Event, RoutingTableChangeRejected? Rejection) Decide(
         RoutingTable table, IRoutingTableCommand command, DateTimeOffset now, IRoutingTableValidator validator)
     {
+        if (command.IfVersion is { } expected && expected != table.Version)
+        {
+            return (null, new RoutingTableChangeRejected(
+                RejectionReason.VersionMismatch, [new ValidationError("If-Match", $"the change was based on v{expected}; the table is now v{table.Version}")], table.Version));
+        }
+
         var (change, rejection) = ToEvent(table, command, now);
         if (rejection is not null)
         {
@@ -42,31 +48,31 @@ public static class RoutingTableDecisions
     private static (IRoutingTableEvent?, RoutingTableChangeRejected?) ToEvent(RoutingTable table, IRoutingTableCommand command, DateTimeOffset now) =>
         command switch
         {
-            ImportRoutingTable import => (RoutingTableImported.Of(import.Table, import.Source, now), null),
+            ImportRoutingTable import => (RoutingTableImported.Of(import.Table, import.Source, now, command.By), null),
             SetRoute { CreateOnly: true } set when table.Routes.ContainsKey(set.Route.RouteId) =>
                 Reject(RejectionReason.Conflict, $"Routes:{set.Route.RouteId}", "already exists"),
-            SetRoute set => (new RouteSet(set.Route, now), null),
+            SetRoute set => (new RouteSet(set.Route, now, command.By), null),
             RemoveRoute remove when !table.Routes.ContainsKey(remove.RouteId) =>
                 Reject(RejectionReason.NotFound, $"Routes:{remove.RouteId}", "does not exist"),
-            RemoveRoute remove => (new RouteRemoved(remove.RouteId, now), null),
+            RemoveRoute remove => (new RouteRemoved(remove.RouteId, now, command.By), null),
             SetCluster { CreateOnly: true } set when table.Clusters.ContainsKey(set.Cluster.ClusterId) =>
                 Reject(RejectionReason.Conflict, $"Clusters:{set.Cluster.ClusterId}", "already exists"),
-            SetCluster set => (new ClusterSet(set.Cluster, now), null),
+            SetCluster set => (new ClusterSet(set.Cluster, now, command.By), null),
             RemoveCluster remove when !table.Clusters.ContainsKey(remove.ClusterId) =>
                 Reject(RejectionReason.NotFound, $"Clusters:{remove.ClusterId}", "does not exist"),
-            RemoveCluster remove => (new ClusterRemoved(remove.ClusterId, now), null),
+            RemoveCluster remove => (new ClusterRemoved(remove.ClusterId, now, command.By), null),
             SetDestination set when !table.Clusters.ContainsKey(set.ClusterId) =>
                 Reject(RejectionReason.NotFound, $"Clusters:{set.ClusterId}", "does not exist"),
             SetDestination { CreateOnly: true } set when table.Clusters[set.ClusterId].Destinations.ContainsKey(set.DestinationId) =>
                 Reject(RejectionReason.Conflict, $"Clusters:{set.ClusterId}:Destinations:{set.DestinationId}", "already exists"),
-            SetDestination set => (new DestinationSet(set.ClusterId, set.DestinationId, set.Destination, now), null),
+            SetDestination set => (new DestinationSet(set.ClusterId, set.DestinationId, set.Destination, now, command.By), null),
             RemoveDestination remove when !table.Clusters.TryGetValue(remove.ClusterId, out var cluster) || !cluster.Destinations.ContainsKey(remove.DestinationId) =>
                 Reject(RejectionReason.NotFound, $"Clusters:{remove.ClusterId}:Destinations:{remove.DestinationId}", "does not exist"),
-            RemoveDestination remove => (new DestinationRemoved(remove.ClusterId, remove.DestinationId, now), null),
+            RemoveDestination remove => (new DestinationRemoved(remove.ClusterId, remove.DestinationId, now, command.By), null),
             SetDestinationAdmin admin when !table.Clusters.TryGetValue(admin.ClusterId, out var cluster) || !cluster.Destinations.ContainsKey(admin.DestinationId) =>
                 Reject(RejectionReason.NotFound, $"Clusters:{admin.ClusterId}:Destinations:{admin.DestinationId}", "does not exist"),
-            SetDestinationAdmin admin => (new DestinationAdminSet(admin.ClusterId, admin.DestinationId, admin.State, admin.Weight, now), null),
-            SetPolicies set => (new PoliciesSet(set.Policies, now), null),
+            SetDestinationAdmin admin => (new DestinationAdminSet(admin.ClusterId, admin.DestinationId, admin.State, admin.Weight, now, command.By), null),
+            SetPolicies set => (new PoliciesSet(set.Policies, now, command.By), null),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name, "Unknown routing-table command."),
         };
 

@@ -3,6 +3,10 @@ using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using ClusterLB.Cluster.Persistence;
 using ClusterLB.Core.Routing;
 
@@ -19,6 +23,9 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
     /// <summary>The journal id of the routing table; shared by every node that can host the writer.</summary>
     public const string JournalId = "clusterlb-routing-table";
 
+    /// <summary>Who made the version seeded from a node's configuration, in the history.</summary>
+    public const string ConfigurationAuthor = "configuration";
+
     /// <summary>Events between two snapshots unless configured otherwise.</summary>
     public const int DefaultSnapshotEvery = 100;
 
@@ -34,6 +41,7 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
 
     // Persist (not PersistAsync) holds later commands back until the handler ran: at most one is in flight.
     private IActorRef _persisting = ActorRefs.Nobody;
+    private IMaterializer? _materializer;
 
     /// <summary>Creates the writer; see <see cref="Props"/>.</summary>
     public RoutingTableWriter(RoutingTableSeed seed, IRoutingTableValidator validator, int snapshotEvery, IActorRef supervisor, TimeProvider time)
@@ -51,6 +59,8 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
 
         Command<IRoutingTableCommand>(command => Change(command));
         Command<GetRoutingTable>(_ => Sender.Tell(_table));
+        Command<GetRoutingTableHistory>(ReadHistory);
+        Command<GetRoutingTableAt>(ReadTableAt);
         Command<SaveSnapshotSuccess>(saved => _log.Info("Saved a snapshot of routing table v{0} at event {1}", _table.Version, saved.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failed => _log.Warning("Could not save a snapshot at event {0} (recovery reads more events until the next one): {1}", failed.Metadata.SequenceNr, JournalState.Describe(failed.Cause)));
         Command<UpdateSuccess>(_ => { });
@@ -108,13 +118,61 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
         if (_table.Version == 0 && (_seed.Table.Routes.Count > 0 || _seed.Table.Clusters.Count > 0))
         {
             _log.Info("Routing-table journal is empty: seeding it from {0}", _seed.Source);
-            if (Change(new ImportRoutingTable(_seed.Table, _seed.Source)))
+            if (Change(new ImportRoutingTable(_seed.Table, _seed.Source) { By = ConfigurationAuthor }))
             {
                 return;
             }
         }
 
         Publish();
+    }
+
+    // The history is read from the journal by sequence-number range (version n is event n): a page reads
+    // only its own rows from the (persistence_id, sequence_number) index, whatever the length of the history,
+    // and the writer keeps nothing but the current table in memory. The reads run beside the actor (piped
+    // back), so changes are not held up by a history query.
+    private ICurrentEventsByPersistenceIdQuery ReadJournal() =>
+        PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+
+    private IMaterializer Materializer => _materializer ??= Context.Materializer();
+
+    private void ReadHistory(GetRoutingTableHistory query)
+    {
+        var version = _table.Version;
+        var to = Math.Min(version, query.Newest ?? version);
+        var from = Math.Max(1, to - query.Limit + 1);
+        if (from > to)
+        {
+            Sender.Tell(new RoutingTableHistory([], version));
+            return;
+        }
+
+        ReadJournal().CurrentEventsByPersistenceId(PersistenceId, from, to)
+            .Select(e => HistoryEntry.Of(e.SequenceNr, (IRoutingTableEvent)e.Event))
+            .RunWith(Sink.Seq<HistoryEntry>(), Materializer)
+            .PipeTo(Sender, success: entries => new RoutingTableHistory(entries, version));
+    }
+
+    // A past table is rebuilt by replaying its events from the start: snapshots hold only the latest table,
+    // and 10,000 events replay in well under a second.
+    private void ReadTableAt(GetRoutingTableAt query)
+    {
+        var version = _table.Version;
+        if (query.Version < 1 || query.Version > version)
+        {
+            Sender.Tell(new RoutingTableAtVersion(null, version));
+            return;
+        }
+
+        if (query.Version == version)
+        {
+            Sender.Tell(new RoutingTableAtVersion(_table, version));
+            return;
+        }
+
+        ReadJournal().CurrentEventsByPersistenceId(PersistenceId, 1, query.Version)
+            .RunAggregate(RoutingTable.Empty, (table, e) => table.Apply((IRoutingTableEvent)e.Event), Materializer)
+            .PipeTo(Sender, success: table => new RoutingTableAtVersion(table, version));
     }
 
     /// <summary>Persists and publishes the change; false when it was refused (and answered so).</summary>
@@ -129,7 +187,7 @@ public sealed class RoutingTableWriter : ReceivePersistentActor
         if (rejection is not null)
         {
             _log.Warning("Refused routing-table change {0}: {1}", command.GetType().Name, string.Join("; ", rejection.Errors));
-            Sender.Tell(rejection);
+            Sender.Tell(rejection with { Version = _table.Version });
             return false;
         }
 

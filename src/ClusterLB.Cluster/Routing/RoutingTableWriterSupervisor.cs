@@ -50,7 +50,7 @@ public sealed class RoutingTableWriterSupervisor : ReceiveActor, IWithUnboundedS
         Receive<Error>(error => error.LogSource.Contains(PluginPath, StringComparison.Ordinal), OnPluginError);
         Receive<GetJournalState>(_ => Sender.Tell(_state));
         Receive<IRoutingTableCommand>(command => Offer(command));
-        Receive<GetRoutingTable>(query => Offer(query));
+        Receive<IRoutingTableQuery>(query => Offer(query));
         Receive<UpdateSuccess>(_ => { });
     }
 

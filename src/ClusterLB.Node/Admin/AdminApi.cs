@@ -42,6 +42,8 @@ public static class AdminApi
             new ClusterOverview(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>()), DestinationView.Read(proxyState))));
         RoutingTableApi.Map(admin, node);
         DestinationAdminApi.Map(admin, node);
+        HistoryApi.Map(admin, node);
+        ExportImportApi.Map(admin, node);
         CacheApi.Map(admin, node);
     }
 }

@@ -20,12 +20,12 @@ public static class DestinationAdminApi
     {
         IActorRef Writer() => node.GetRequiredService<ActorRegistry>().Get<RoutingTableWriterProxy>();
 
-        admin.MapPost($"{Destination}/drain", (string clusterId, string destinationId) =>
-            RoutingTableApi.Send(new SetDestinationAdmin(clusterId, destinationId, DestinationAdminState.Draining, null), Writer()));
-        admin.MapPost($"{Destination}/maintenance", (string clusterId, string destinationId) =>
-            RoutingTableApi.Send(new SetDestinationAdmin(clusterId, destinationId, DestinationAdminState.Maintenance, null), Writer()));
-        admin.MapPost($"{Destination}/enable", (string clusterId, string destinationId) =>
-            RoutingTableApi.Send(new SetDestinationAdmin(clusterId, destinationId, DestinationAdminState.Active, null), Writer()));
+        admin.MapPost($"{Destination}/drain", (string clusterId, string destinationId, HttpContext context) =>
+            RoutingTableApi.Send(new SetDestinationAdmin(clusterId, destinationId, DestinationAdminState.Draining, null), Writer(), context));
+        admin.MapPost($"{Destination}/maintenance", (string clusterId, string destinationId, HttpContext context) =>
+            RoutingTableApi.Send(new SetDestinationAdmin(clusterId, destinationId, DestinationAdminState.Maintenance, null), Writer(), context));
+        admin.MapPost($"{Destination}/enable", (string clusterId, string destinationId, HttpContext context) =>
+            RoutingTableApi.Send(new SetDestinationAdmin(clusterId, destinationId, DestinationAdminState.Active, null), Writer(), context));
         admin.MapPut($"{Destination}/weight", (string clusterId, string destinationId, HttpRequest request) =>
             RoutingTableApi.WithBody<WeightChange>(request, change => change.Weight is { } weight
                 ? new SetDestinationAdmin(clusterId, destinationId, null, weight)

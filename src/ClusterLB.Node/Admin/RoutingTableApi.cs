@@ -6,6 +6,7 @@ using ClusterLB.Cluster.Hosting;
 using ClusterLB.Cluster.Routing;
 using ClusterLB.Core.Policies;
 using ClusterLB.Core.Routing;
+using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Routing;
 
@@ -33,8 +34,8 @@ public static class RoutingTableApi
         var state = node.GetRequiredService<NodeState>();
         IActorRef Writer() => node.GetRequiredService<ActorRegistry>().Get<RoutingTableWriterProxy>();
 
-        admin.MapGet("/admin/routing-table", () => state.AppliedTable is { } table
-            ? Results.Text(RoutingTableJson.Canonical(table), "application/json")
+        admin.MapGet("/admin/routing-table", (HttpContext context) => state.AppliedTable is { } table
+            ? WithETag(context, table.Version, Results.Text(RoutingTableJson.Canonical(table), "application/json"))
             : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
         admin.MapGet("/admin/policies", () => state.AppliedTable is { } table
@@ -46,20 +47,20 @@ public static class RoutingTableApi
             WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: true), Writer()));
         admin.MapPut("/admin/routes/{id}", (string id, HttpRequest request) =>
             WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: false), Writer()));
-        admin.MapDelete("/admin/routes/{id}", (string id) => Send(new RemoveRoute(id), Writer()));
+        admin.MapDelete("/admin/routes/{id}", (string id, HttpContext context) => Send(new RemoveRoute(id), Writer(), context));
 
         admin.MapPost("/admin/clusters/{id}", (string id, HttpRequest request) =>
             WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: true), Writer()));
         admin.MapPut("/admin/clusters/{id}", (string id, HttpRequest request) =>
             WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: false), Writer()));
-        admin.MapDelete("/admin/clusters/{id}", (string id) => Send(new RemoveCluster(id), Writer()));
+        admin.MapDelete("/admin/clusters/{id}", (string id, HttpContext context) => Send(new RemoveCluster(id), Writer(), context));
 
         admin.MapPost("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpRequest request) =>
             WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: true), Writer()));
         admin.MapPut("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpRequest request) =>
             WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: false), Writer()));
-        admin.MapDelete("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId) =>
-            Send(new RemoveDestination(id, destinationId), Writer()));
+        admin.MapDelete("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpContext context) =>
+            Send(new RemoveDestination(id, destinationId), Writer(), context));
     }
 
     /// <summary>
@@ -67,7 +68,7 @@ public static class RoutingTableApi
     /// <paramref name="command"/> builds none, answers 400 naming <paramref name="field"/> with <paramref name="missing"/>.
     /// </summary>
     internal static async Task<IResult> WithBody<T>(
-        HttpRequest request, Func<T, IRoutingTableCommand?> command, IActorRef writer, string field = "body", string missing = "a JSON object is required")
+        HttpRequest request, Func<T, RoutingTableCommand?> command, IActorRef writer, string field = "body", string missing = "a JSON object is required")
         where T : class
     {
         T? body;
@@ -87,17 +88,25 @@ public static class RoutingTableApi
         return body is null
             ? Rejected(StatusCodes.Status400BadRequest, [new ValidationError("body", "a JSON object is required")])
             : command(body) is { } built
-                ? await Send(built, writer)
+                ? await Send(built, writer, request.HttpContext)
                 : Rejected(StatusCodes.Status400BadRequest, [new ValidationError(field, missing)]);
     }
 
-    /// <summary>Sends <paramref name="command"/> to the writer and answers with its outcome.</summary>
-    internal static async Task<IResult> Send(IRoutingTableCommand command, IActorRef writer)
+    /// <summary>
+    /// Sends <paramref name="command"/> to the writer, on behalf of the request's token and on the version its
+    /// <c>If-Match</c> names, and answers with the outcome and the table's version as <c>ETag</c>.
+    /// </summary>
+    internal static async Task<IResult> Send(RoutingTableCommand command, IActorRef writer, HttpContext context)
     {
+        if (!TableVersion.TryReadIfMatch(context.Request, out var ifVersion))
+        {
+            return Rejected(StatusCodes.Status400BadRequest, [new ValidationError("If-Match", TableVersion.IfMatchFormat)]);
+        }
+
         object answer;
         try
         {
-            answer = await writer.Ask<object>(command, WriterTimeout);
+            answer = await writer.Ask<object>(command with { By = AdminGuard.TokenName(context), IfVersion = ifVersion }, WriterTimeout);
         }
         catch (AskTimeoutException)
         {
@@ -106,9 +115,16 @@ public static class RoutingTableApi
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
+        if (answer is RoutingTableChangeRejected { Version: { } unchanged })
+        {
+            context.Response.Headers.ETag = TableVersion.ETag(unchanged);
+        }
+
         return answer switch
         {
-            RoutingTableChangeAccepted accepted => Results.Json(new { version = accepted.Version }),
+            RoutingTableChangeAccepted accepted => WithETag(context, accepted.Version, Results.Json(new { version = accepted.Version })),
+            RoutingTableChangeRejected { Reason: RejectionReason.VersionMismatch, Version: { } current } rejected => Results.Json(
+                new { errors = ErrorList(rejected.Errors), version = current }, statusCode: StatusCodes.Status412PreconditionFailed),
             RoutingTableChangeRejected { Reason: RejectionReason.NotFound } rejected => Rejected(StatusCodes.Status404NotFound, rejected.Errors),
             RoutingTableChangeRejected { Reason: RejectionReason.Conflict } rejected => Rejected(StatusCodes.Status409Conflict, rejected.Errors),
             RoutingTableChangeRejected { Reason: RejectionReason.JournalUnavailable } rejected => Results.Json(
@@ -119,8 +135,18 @@ public static class RoutingTableApi
         };
     }
 
-    private static IResult Rejected(int status, IReadOnlyList<ValidationError> errors) =>
-        Results.Json(new { errors = errors.Select(e => new { field = e.Field, message = e.Message }) }, statusCode: status);
+    /// <summary>The admin API's error answer: <c>{"errors":[{field,message}]}</c>.</summary>
+    internal static IResult Rejected(int status, IReadOnlyList<ValidationError> errors) =>
+        Results.Json(new { errors = ErrorList(errors) }, statusCode: status);
+
+    /// <summary>Gives <paramref name="result"/> the table's <paramref name="version"/> as its <c>ETag</c>.</summary>
+    internal static IResult WithETag(HttpContext context, long version, IResult result)
+    {
+        context.Response.Headers.ETag = TableVersion.ETag(version);
+        return result;
+    }
+
+    private static IEnumerable<object> ErrorList(IReadOnlyList<ValidationError> errors) => errors.Select(e => new { field = e.Field, message = e.Message });
 
     // System.Text.Json names the property and its CLR type; say it in the schema's terms instead.
     private static ValidationError? UnmappedField(JsonException e)

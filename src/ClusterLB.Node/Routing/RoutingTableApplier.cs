@@ -81,7 +81,10 @@ internal sealed partial class RoutingTableApplier(
         {
             Log.Importing(logger, table.Version);
             var writer = services.GetRequiredService<ActorRegistry>().Get<RoutingTableWriterProxy>();
-            writer.Tell(new ImportRoutingTable(configured, $"the {ReverseProxySection.Name} section of node {configuration.Options.EffectiveNodeName}"));
+            writer.Tell(new ImportRoutingTable(configured, $"the {ReverseProxySection.Name} section of node {configuration.Options.EffectiveNodeName}")
+            {
+                By = RoutingTableWriter.ConfigurationAuthor,
+            });
             return;
         }
 

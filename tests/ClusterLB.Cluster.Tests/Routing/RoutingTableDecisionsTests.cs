@@ -23,6 +23,20 @@ public sealed class RoutingTableDecisionsTests
     }
 
     [Fact]
+    public void A_change_based_on_an_older_version_is_refused_with_the_current_one_and_the_current_version_applies_with_its_author()
+    {
+        var (stale, mismatch) = Decide(new RemoveRoute("api") { IfVersion = 6, By = "ops" });
+        var (change, rejection) = Decide(new RemoveRoute("api") { IfVersion = 7, By = "ops" });
+
+        Assert.Null(stale);
+        Assert.Equal(RejectionReason.VersionMismatch, mismatch!.Reason);
+        Assert.Equal(7, mismatch.Version);
+        Assert.Equal("If-Match", mismatch.Errors.Single().Field);
+        Assert.Null(rejection);
+        Assert.Equal(new RouteRemoved("api", Now, "ops"), change);
+    }
+
+    [Fact]
     public void Removing_a_cluster_a_route_uses_is_refused_naming_the_route()
     {
         var (change, rejection) = Decide(new RemoveCluster("backends"));

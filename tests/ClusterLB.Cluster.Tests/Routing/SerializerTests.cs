@@ -16,6 +16,13 @@ public sealed class SerializerTests() : TestKit(WriterSpec.Config(WriterSpec.Tem
         Table,
         RoutingTableImported.Of(Table, "configuration", DateTimeOffset.UnixEpoch),
         new ImportRoutingTable(Table, "admin"),
+        new SetDestinationAdmin("backends", "one", DestinationAdminState.Draining, null) { By = "ops", IfVersion = 4 },
+        new RouteRemoved("api", DateTimeOffset.UnixEpoch, "ops"),
+        new GetRoutingTableHistory(null, 100),
+        new RoutingTableHistory([new HistoryEntry(4, DateTimeOffset.UnixEpoch, "ops", "remove route api")], 4),
+        new GetRoutingTableAt(3),
+        new RoutingTableAtVersion(Table, 4),
+        new RoutingTableChangeRejected(RejectionReason.VersionMismatch, [new ValidationError("If-Match", "moved on")], 5),
         new RoutingTableChangeAccepted(5),
         new RoutingTableChangeRejected(RejectionReason.Invalid, [new ValidationError("Routes:api:ClusterId", "is required")]),
         GetRoutingTable.Instance,
@@ -53,5 +60,17 @@ public sealed class SerializerTests() : TestKit(WriterSpec.Config(WriterSpec.Tem
         Assert.Null(table.Routes["api"].MaxRequestBodySize);
         Assert.Equal(TimeSpan.FromSeconds(3), table.Routes["api"].Timeout);
         Assert.DoesNotContain("maxRequestBodySize", RoutingTableJson.Canonical(table), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Events_persisted_before_authors_were_kept_read_back_without_one()
+    {
+        var serializer = (ClusterLBSerializer)Sys.Serialization.FindSerializerForType(typeof(RouteSet));
+        var persistedBefore = """{"clusterId":"backends","destinationId":"one","state":"Draining","at":"2026-01-02T03:04:05+00:00"}"""u8.ToArray();
+
+        var change = (IRoutingTableEvent)serializer.FromBinary(persistedBefore, "rt-destination-admin-set");
+
+        Assert.Null(change.By);
+        Assert.Equal(new HistoryEntry(7, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), null, "drain destination backends/one"), HistoryEntry.Of(7, change));
     }
 }

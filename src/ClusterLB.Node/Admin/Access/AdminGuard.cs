@@ -13,6 +13,8 @@ namespace ClusterLB.Node.Admin.Access;
 /// </summary>
 public sealed class AdminGuard(AdminCredentials credentials, AdminOptions options, IReadOnlyCollection<string> hostNames, ILogger logger)
 {
+    private static readonly object TokenNameKey = new();
+
     /// <summary>The names the admin listener answers to when <paramref name="options"/> adds none but its own.</summary>
     public static IReadOnlyCollection<string> HostNames(AdminOptions options, string adminUrlHost, IEnumerable<string?> more)
     {
@@ -55,6 +57,7 @@ public sealed class AdminGuard(AdminCredentials credentials, AdminOptions option
             return;
         }
 
+        context.Items[TokenNameKey] = token.Name;
         var mutating = !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method);
         if (mutating)
         {
@@ -89,6 +92,9 @@ public sealed class AdminGuard(AdminCredentials credentials, AdminOptions option
 
         await next(context);
     }
+
+    /// <summary>The name of the token that was admitted for <paramref name="context"/>; null for an unguarded request.</summary>
+    public static string? TokenName(HttpContext context) => context.Items.TryGetValue(TokenNameKey, out var name) ? name as string : null;
 
     /// <summary>The error text of a body over <paramref name="limit"/> bytes.</summary>
     public static string TooLarge(long limit) => $"the request body is larger than {limit} bytes (ClusterLB:Admin:MaxRequestBodySize)";
