@@ -103,7 +103,9 @@ public sealed class LoadBalancingProxyTests
         var before = await Count(node.Proxy, "/api/", 100);
         Assert.True(before.GetValueOrDefault("b2") > 0, "both backends are in use while both are fast");
 
-        backends[1].InjectedLatency = TimeSpan.FromMilliseconds(50);
+        // Far above what a fast answer takes even on a busy machine, where the fast one's own latency
+        // spikes by tens of milliseconds and could otherwise cross the slow one's decaying estimate.
+        backends[1].InjectedLatency = TimeSpan.FromMilliseconds(200);
         var after = await Count(node.Proxy, "/api/", 100);
 
         Assert.True(after.GetValueOrDefault("b2") <= 5, $"the slow backend still got {after.GetValueOrDefault("b2")} of 100 requests");
