@@ -36,7 +36,7 @@ public static class ClusterLBCli
             }
         });
 
-        foreach (var command in ReadCommands.Build(Action).Concat(TableCommands.Build(Action)).Concat(DestinationCommands.Build(Action)).Concat(HistoryCommands.Build(Action)).Concat(PolicyAndCacheCommands.Build(Action)).Append(KeyCommand.Build(Action)))
+        foreach (var command in ReadCommands.Build(Action).Concat(TableCommands.Build(Action)).Concat(DestinationCommands.Build(Action)).Concat(HistoryCommands.Build(Action)).Concat(PolicyAndCacheCommands.Build(Action)).Append(KeyCommand.Build(Action)).Append(TopCommand.Build(Action)))
         {
             root.Subcommands.Add(command);
         }

@@ -47,6 +47,30 @@ public sealed class ReadCommandTests(CliNode node)
     }
 
     [Fact]
+    public async Task Top_shows_the_nodes_load_and_the_destinations_traffic_from_the_observe_api()
+    {
+        var json = await Eventually.Get(
+            async () =>
+            {
+                (await KeyedRequests.SendAsync(node.Node.Proxy, "top-key")).Dispose();
+                var observed = JsonNode.Parse((await node.RunAsync("top", "--json")).Exited(0).Out)!;
+                return observed["destinations"]!.AsArray().Any(d => (string?)d!["cluster"] == "echo" && (double)d["requestsPerSecond"]! > 0)
+                    && observed["nodes"]![0]!["cpuPercent"] is not null ? observed : null;
+            },
+            TimeSpan.FromSeconds(20),
+            "keyed traffic in top --json");
+        Assert.Equal("test-node", (string?)json["node"]);
+        var self = Assert.Single(json["nodes"]!.AsArray())!;
+        Assert.Equal("test-node", (string?)self["node"]);
+        Assert.True((double)self["memoryMb"]! > 0);
+
+        var table = (await node.RunAsync("top")).Exited(0).Out;
+        Assert.Contains("test-node at ", table);
+        Assert.Matches(@"test-node\s+Up leader writer\s+\d", table);
+        Assert.Matches(@"echo\s+alpha\s+\w+\s+Active", table);
+    }
+
+    [Fact]
     public async Task Routes_clusters_and_destinations_are_listed_and_read_from_the_routing_table()
     {
         Assert.Matches(@"echo\s+echo\s+/keyed/\{\*\*rest\}", (await node.RunAsync("routes", "list")).Exited(0).Out);
