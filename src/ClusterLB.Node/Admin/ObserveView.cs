@@ -13,7 +13,7 @@ namespace ClusterLB.Node.Admin;
 /// last <see cref="WindowSeconds"/> complete seconds.
 /// </summary>
 public sealed record ObserveDocument(
-    DateTimeOffset At,
+    DateTime At,
     string Node,
     int WindowSeconds,
     IReadOnlyList<ObservedNode> Nodes,
@@ -72,20 +72,20 @@ public sealed record ObservedDestination(
     public string? HealthReason { get; init; }
 
     /// <summary>When the verdict was reached.</summary>
-    public DateTimeOffset? HealthSince { get; init; }
+    public DateTime? HealthSince { get; init; }
 
     /// <summary>Since when the destination has its admin state.</summary>
-    public DateTimeOffset? AdminStateSince { get; init; }
+    public DateTime? AdminStateSince { get; init; }
 }
 
 /// <summary>One health probe by the destination's owner.</summary>
-public sealed record ObservedProbe(DateTimeOffset At, bool Ok, int? Status, double Ms, string? Error);
+public sealed record ObservedProbe(DateTime At, bool Ok, int? Status, double Ms, string? Error);
 
 /// <summary>Every node's real-traffic results for a destination, as its owner judged them over the last <paramref name="Seconds"/>.</summary>
 public sealed record ObservedPassive(int Requests, int Failures, int ConsecutiveFailures, int Seconds);
 
 /// <summary>A destination out by outlier detection: until when, how many times, why.</summary>
-public sealed record ObservedEjection(DateTimeOffset Until, int Ejections, string Reason);
+public sealed record ObservedEjection(DateTime Until, int Ejections, string Reason);
 
 /// <summary>A destination's traffic through one node.</summary>
 public sealed record ObservedNodeTraffic(string Node, double RequestsPerSecond, double? P50Ms, double? P99Ms, double ErrorRate);
@@ -96,7 +96,7 @@ public sealed record ObservedAffinity(string Cluster, int Overrides, long Evicti
 /// <summary>A member as the cluster knows it, without its report.</summary>
 public sealed record ClusterMember(string Address, string Status, bool Reachable, bool IsLeader, bool HostsRoutingTableWriter);
 
-/// <summary>Builds <see cref="ObserveDocument"/> from plain inputs, so it is tested without a cluster.</summary>
+/// <summary>Builds <see cref="ObserveDocument"/> from plain inputs, so it is tested without a cluster. Times are UTC, written with <c>Z</c>.</summary>
 public static class ObserveView
 {
     /// <summary>
@@ -129,7 +129,7 @@ public static class ObserveView
             .ToLookup(o => o.Owned.Key, StringComparer.Ordinal);
 
         return new ObserveDocument(
-            now,
+            now.UtcDateTime,
             self,
             windowSeconds,
             nodes,
@@ -196,11 +196,11 @@ public static class ObserveView
             destination.AdminState,
             double.TryParse(destination.Weight, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) ? weight : null,
             owner is null ? verdict?.Owner is { } decidedBy ? NameOf(decidedBy, reports) : null : NameOf(owner, reports),
-            observed.Owned?.Probes.Select(p => new ObservedProbe(p.At, p.Ok, p.Status, p.Ms, p.Error)).ToList() ?? [],
+            observed.Owned?.Probes.Select(p => new ObservedProbe(p.At.UtcDateTime, p.Ok, p.Status, p.Ms, p.Error)).ToList() ?? [],
             observed.Owned?.Passive is { } passive
                 ? new ObservedPassive(passive.Total, passive.Failed, passive.Trailing, observed.Owned.PassiveSeconds)
                 : null,
-            verdict?.EjectedUntil is { } until ? new ObservedEjection(until, verdict.Ejections, verdict.Reason) : null,
+            verdict?.EjectedUntil is { } until ? new ObservedEjection(until.UtcDateTime, verdict.Ejections, verdict.Reason) : null,
             Rate(total.RequestsPerSecond(seconds)),
             Ms(total.Latency.Percentile(0.50)),
             Ms(total.Latency.Percentile(0.99)),
@@ -216,8 +216,8 @@ public static class ObserveView
                 .ToList())
         {
             HealthReason = verdict?.Reason,
-            HealthSince = verdict?.Since,
-            AdminStateSince = destination.AdminStateSince,
+            HealthSince = verdict?.Since.UtcDateTime,
+            AdminStateSince = destination.AdminStateSince?.UtcDateTime,
         };
     }
 
