@@ -115,11 +115,10 @@ public static class ObserveView
         Func<string, ReplicatedVerdict?> verdictOf,
         IReadOnlyList<ObservedAffinity> affinity)
     {
-        var newest = reports.Values.Select(r => r.TableVersion).DefaultIfEmpty(-1).Max();
-        var nodes = members.Select(m => Node(now, m, reports.GetValueOrDefault(m.Address), newest)).ToList();
-
-        // Reports of members still in the cluster, by node name, for the per-node traffic.
+        // Reports of members still in the cluster: the map keeps those of members that left.
         var current = members.Select(m => reports.GetValueOrDefault(m.Address)).OfType<MemberReport>().ToList();
+        var newest = current.Select(r => r.TableVersion).DefaultIfEmpty(-1).Max();
+        var nodes = members.Select(m => Node(now, m, reports.GetValueOrDefault(m.Address), newest)).ToList();
         var traffic = current
             .SelectMany(r => r.Destinations.Select(d => (Report: r, Traffic: d)))
             .GroupBy(t => DestinationKey.Of(t.Traffic.Cluster, t.Traffic.Destination), StringComparer.Ordinal)

@@ -18,9 +18,17 @@ public sealed class TrafficRecorder
     /// <summary>At most this many destinations, the busiest, go into a report, which must stay well within a remoting frame.</summary>
     public const int MaxReportedDestinations = 100;
 
+    /// <summary>
+    /// At most this many destinations have a window at once (about 8.8 kB each), so that memory stays
+    /// bounded on a node that sends traffic to tens of thousands; beyond it, new destinations count
+    /// in the node's window only until others fall idle.
+    /// </summary>
+    public const int MaxTrackedDestinations = 2_000;
+
     private readonly ConcurrentDictionary<DestinationState, DestinationWindow> _destinations = new(ReferenceEqualityComparer.Instance);
     private readonly TrafficWindow _node;
     private readonly int _seconds;
+    private int _tracked;
 
     /// <summary>A recorder over windows of <paramref name="seconds"/> complete seconds.</summary>
     public TrafficRecorder(int seconds = TrafficWindow.DefaultSeconds)
@@ -44,7 +52,22 @@ public sealed class TrafficRecorder
         _node.Record(second, microseconds, failed);
         if (destination is not null && clusterId is not null)
         {
-            var window = _destinations.GetOrAdd(destination, static (d, state) => new DestinationWindow(state.clusterId, d.DestinationId, state.seconds), (clusterId, seconds: _seconds));
+            if (!_destinations.TryGetValue(destination, out var window))
+            {
+                // A destination's first request in a while: the only path that allocates.
+                if (Volatile.Read(ref _tracked) >= MaxTrackedDestinations)
+                {
+                    return;
+                }
+
+                var created = new DestinationWindow(clusterId, destination.DestinationId, _seconds);
+                window = _destinations.GetOrAdd(destination, created);
+                if (ReferenceEquals(window, created))
+                {
+                    Interlocked.Increment(ref _tracked);
+                }
+            }
+
             window.Traffic.Record(second, microseconds, failed);
         }
     }
@@ -65,9 +88,9 @@ public sealed class TrafficRecorder
             {
                 destinations.Add(new DestinationTraffic(window.ClusterId, window.DestinationId, summary.Requests, summary.Errors, summary.Latency));
             }
-            else if (window.Traffic.IdleAt(second))
+            else if (window.Traffic.IdleAt(second) && _destinations.TryRemove(state, out _))
             {
-                _destinations.TryRemove(state, out _);
+                Interlocked.Decrement(ref _tracked);
             }
         }
 
