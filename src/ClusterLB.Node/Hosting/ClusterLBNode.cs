@@ -172,7 +172,13 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         adminBuilder.Logging.ClearProviders();
         var adminCertificate = AdminCertificate(options, builder.Environment.ContentRootPath);
         adminBuilder.WebHost.ConfigureKestrel(kestrel => BindAdmin(kestrel, options.AdminUrl, adminCertificate));
+        var adminLogger = proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterLB.Node.Admin");
+        adminBuilder.Services.AddProblemDetails(problems => AdminProblems.Configure(problems, adminLogger));
+        adminBuilder.Services.AddAdminOpenApi();
         var admin = adminBuilder.Build();
+        // Errors are problem details: an exception (500, no stack), an unmatched path (404) or method (405).
+        admin.UseExceptionHandler();
+        admin.UseStatusCodePages();
         ListenUrl.TryParse(options.AdminUrl, out var adminListen, out _);
         var guard = new AdminGuard(
             proxy.Services.GetRequiredService<AdminCredentials>(),
