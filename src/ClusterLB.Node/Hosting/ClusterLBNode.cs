@@ -67,6 +67,12 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
     /// <summary>The self-signed certificate of https listeners without one of their own; in use once such a listener started.</summary>
     public SelfSignedCertificate SelfSignedCertificate => _proxy.Services.GetRequiredService<SelfSignedCertificate>();
 
+    /// <summary>The admin listener's endpoints, as its routing matches them.</summary>
+    internal IEnumerable<Endpoint> AdminEndpoints => ((IEndpointRouteBuilder)_admin).DataSources.SelectMany(source => source.Endpoints);
+
+    /// <summary>The admin listener's application, to map more endpoints on before <see cref="StartAsync"/>.</summary>
+    internal IEndpointRouteBuilder AdminRoutes => _admin;
+
     /// <summary>URL of the admin listener, once started.</summary>
     public string AdminUrl => Addresses(_admin)[0];
 
