@@ -52,7 +52,7 @@ public static partial class AdminProblems
     };
 
     /// <summary>
-    /// Fills in what ASP.NET Core leaves open: <c>type</c> and <c>title</c> of every problem, a <c>detail</c> for an
+    /// Fills in what ASP.NET Core leaves open: a <c>detail</c> for a parameter it could not bind (400), an
     /// unmatched path (404), a method the path does not take (405) and an unhandled exception (500, logged
     /// with <paramref name="logger"/>; the answer names no exception and shows no stack).
     /// </summary>
@@ -71,6 +71,7 @@ public static partial class AdminProblems
 
             problem.Detail ??= problem.Status switch
             {
+                StatusCodes.Status400BadRequest => "a path or query parameter is not valid; /admin/openapi.json gives their types",
                 StatusCodes.Status404NotFound => $"{request.Path} is not an admin endpoint; /admin/openapi.json lists them",
                 StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not take {request.Method}; /admin/openapi.json lists its methods",
                 _ => problem.Title,

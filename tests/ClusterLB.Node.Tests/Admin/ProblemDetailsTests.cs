@@ -50,6 +50,7 @@ public sealed class ProblemDetailsTests(RefusingNode fixture) : IClassFixture<Re
         { "a malformed If-Match", new("PUT", "/admin/routes/b", TestNode.WriteToken, "application/json", Route, HttpStatusCode.BadRequest, "If-Match", IfMatch: "12") },
         { "a stale If-Match", new("PUT", "/admin/routes/b", TestNode.WriteToken, "application/json", Route, HttpStatusCode.PreconditionFailed, "If-Match", IfMatch: "\"999\"") },
         { "a history page too long", new("GET", "/admin/history?limit=100000", TestNode.ReadToken, null, null, HttpStatusCode.BadRequest, "limit") },
+        { "a query parameter of the wrong type", new("GET", "/admin/history?limit=ten", TestNode.ReadToken, null, null, HttpStatusCode.BadRequest, null) },
         { "a version that does not exist", new("GET", "/admin/history/1/diff/999", TestNode.ReadToken, null, null, HttpStatusCode.NotFound, "version") },
         { "a rollback to a version that does not exist", new("POST", "/admin/rollback/999", TestNode.WriteToken, "application/json", "{}", HttpStatusCode.NotFound, "version") },
         { "an import with an unknown field", new("PUT", "/admin/import", TestNode.WriteToken, "application/json", """{"ReverseProxy":{"Routs":{}}}""", HttpStatusCode.BadRequest, "ReverseProxy.Routs") },
@@ -92,6 +93,8 @@ public sealed class ProblemDetailsTests(RefusingNode fixture) : IClassFixture<Re
             var errors = problem.GetProperty("errors").EnumerateArray().ToList();
             Assert.Contains(errors, e => e.GetProperty("field").GetString() == field && e.GetProperty("message").GetString()!.Length > 0);
         }
+
+        Assert.NotEqual(problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString()); // a detail says more than the status
 
         if (refusal.Status == HttpStatusCode.PreconditionFailed)
         {
