@@ -63,7 +63,11 @@ public static partial class AdminProblems
         {
             var problem = context.ProblemDetails;
             var request = context.HttpContext.Request;
-            if (context.Exception is { } exception)
+            if (context.Exception is BadHttpRequestException badRequest)
+            {
+                problem.Detail = badRequest.Message; // the server's own words about the request, e.g. a body cut short
+            }
+            else if (context.Exception is { } exception)
             {
                 Log.UnhandledException(logger, exception, request.Method, request.Path);
                 problem.Detail = $"the admin listener failed to answer {request.Method} {request.Path}; the node's log has the cause";
@@ -79,6 +83,10 @@ public static partial class AdminProblems
             problem.Extensions.Remove("exception"); // only the developer exception page adds one; never on this listener
         };
     }
+
+    /// <summary>The status of an exception no handler caught: a request the server could not read is the client's error.</summary>
+    public static int StatusOf(Exception exception) =>
+        exception is BadHttpRequestException badRequest ? badRequest.StatusCode : StatusCodes.Status500InternalServerError;
 
     /// <summary>The problem document of the admin API, as the OpenAPI document describes it.</summary>
     public sealed class AdminProblem : ProblemDetails

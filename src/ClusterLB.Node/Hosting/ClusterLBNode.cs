@@ -181,9 +181,10 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         var adminLogger = proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterLB.Node.Admin");
         adminBuilder.Services.AddProblemDetails(problems => AdminProblems.Configure(problems, adminLogger));
         adminBuilder.Services.AddAdminOpenApi();
+        adminBuilder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = false); // a bad parameter is a 400 in every environment
         var admin = adminBuilder.Build();
         // Errors are problem details: an exception (500, no stack), an unmatched path (404) or method (405).
-        admin.UseExceptionHandler();
+        admin.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = AdminProblems.StatusOf });
         admin.UseStatusCodePages();
         ListenUrl.TryParse(options.AdminUrl, out var adminListen, out _);
         var guard = new AdminGuard(

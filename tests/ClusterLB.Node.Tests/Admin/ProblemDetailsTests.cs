@@ -112,7 +112,11 @@ public sealed class ProblemDetailsTests(RefusingNode fixture) : IClassFixture<Re
         await using var node = await TestNode.StartAsync(
             new RouteSettings().Route("a", "/a", "one").Cluster("one", ("alpha", "http://127.0.0.1:9/")),
             logs: logs,
-            adminEndpoints: admin => admin.MapGet("/admin/failing", string () => throw new InvalidOperationException("secret internals at Some.Type.Method()")));
+            adminEndpoints: admin =>
+            {
+                admin.MapGet("/admin/failing", string () => throw new InvalidOperationException("secret internals at Some.Type.Method()"));
+                admin.MapGet("/admin/unreadable", string () => throw new BadHttpRequestException("Unexpected end of request content."));
+            });
 
         using var response = await node.Admin.GetAsync("/admin/failing");
         var text = await response.Content.ReadAsStringAsync();
@@ -124,6 +128,12 @@ public sealed class ProblemDetailsTests(RefusingNode fixture) : IClassFixture<Re
         Assert.DoesNotContain("InvalidOperationException", text);
         Assert.DoesNotContain(" at ", text);
         Assert.Contains(logs.Lines, line => line.Contains("/admin/failing"));
+
+        // A request the server could not read is the client's error, not the node's.
+        using var unreadable = await node.Admin.GetAsync("/admin/unreadable");
+        Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
+        var bad = AssertProblem(unreadable, await unreadable.Content.ReadAsStringAsync(), StatusCodes.Status400BadRequest);
+        Assert.Equal("Unexpected end of request content.", bad.GetProperty("detail").GetString());
     }
 
     private static JsonElement AssertProblem(HttpResponseMessage response, string text, int status)
