@@ -143,6 +143,11 @@ case "$cmd" in
     echo "$n" >"$run/size"
     make_token
     for j in 1 2 3; do start_backend "$j"; done
+    # Backends first, as in a real deployment: a node that probes a backend still starting would
+    # rightly report it unhealthy.
+    for j in 1 2 3; do
+      for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$((5200 + j))/health" && break; sleep 0.1; done
+    done
     for i in $(seq 1 "$n"); do start_node "$i"; done
     echo "run directory: $run  (try: curl -s localhost:8081/ ; cluster.sh status)"
     ;;

@@ -72,7 +72,7 @@ public sealed class ChangeCommandTests(CliNode node)
     public async Task A_change_the_node_refuses_names_the_field_at_fault()
     {
         var refused = (await node.RunAsync("routes", "set", "bad", "--file", await CliNode.FileWith("""{"clusterId":"echo","match":{"path":"/bad"},"colour":"red"}"""))).Exited(1);
-        Assert.Matches(@"^clusterlb: 400 BadRequest: [\w.]*colour: unknown", refused.ErrorLine);
+        Assert.StartsWith("clusterlb: 400 BadRequest: colour: unknown field 'colour'", refused.ErrorLine);
 
         var exists = (await node.RunAsync("routes", "set", "echo", "--create", "--file", await CliNode.FileWith("""{"clusterId":"echo","match":{"path":"/again"}}"""))).Exited(1);
         Assert.StartsWith("clusterlb: 409 Conflict: ", exists.ErrorLine);

@@ -81,4 +81,33 @@ public sealed class FailureTests(CliNode node)
             "503 ServiceUnavailable: journal unavailable",
             new AdminAnswer(HttpStatusCode.ServiceUnavailable, """{"error":"journal unavailable"}""").Refusal("PUT", "/admin/routes/a"));
     }
+
+    [Fact]
+    public void A_problem_is_one_line_of_its_detail_and_each_of_its_errors()
+    {
+        Assert.Equal(
+            "400 BadRequest: colour: unknown field 'colour'; match.path: is required",
+            new AdminAnswer(HttpStatusCode.BadRequest, """
+                {"type":"https://tools.ietf.org/html/rfc9110#section-15.5.1","title":"Bad Request","status":400,
+                 "detail":"colour: unknown field 'colour'; match.path: is required",
+                 "errors":[{"field":"colour","message":"unknown field 'colour'"},{"field":"match.path","message":"is required"}]}
+                """).Refusal("PUT", "/admin/routes/a"));
+        Assert.Equal(
+            "400 BadRequest: the import was refused: Routes:a:ClusterId: names cluster 'x', which does not exist",
+            new AdminAnswer(HttpStatusCode.BadRequest, """
+                {"title":"Bad Request","status":400,"detail":"the import was refused",
+                 "errors":[{"field":"Routes:a:ClusterId","message":"names cluster 'x', which does not exist"}]}
+                """).Refusal("PUT", "/admin/import"));
+        Assert.Equal(
+            "503 ServiceUnavailable: journal unavailable: connection refused; nothing was changed",
+            new AdminAnswer(HttpStatusCode.ServiceUnavailable, """
+                {"title":"Service Unavailable","status":503,"detail":"journal unavailable:\nconnection refused; nothing was changed"}
+                """).Refusal("PUT", "/admin/routes/a"));
+        Assert.Equal(
+            "refused: the routing table is at version 14, not 12 (If-Match)",
+            new AdminAnswer(HttpStatusCode.PreconditionFailed, """
+                {"title":"Precondition Failed","status":412,"detail":"the routing table is at version 14, not 12 (If-Match)","version":14,
+                 "errors":[{"field":"If-Match","message":"the change was based on v12; the table is now v14"}]}
+                """).Refusal("PUT", "/admin/routes/a", ifMatch: 12));
+    }
 }

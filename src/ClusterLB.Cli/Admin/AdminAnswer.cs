@@ -23,10 +23,11 @@ internal sealed record AdminAnswer(HttpStatusCode Status, string Body)
     }
 
     /// <summary>
-    /// The server's reason in one line: the fields at fault (<c>{"errors":[{field,message}]}</c>), its
-    /// <c>{"error":...}</c>, or its text. An empty 404 or 405 is a path this server does not serve.
+    /// The server's reason in one line. A problem (RFC 9457) gives its <c>detail</c> and each of its <c>errors</c>
+    /// (<c>field: message</c>); a failed <c>If-Match</c> names the table's version. Older nodes answer
+    /// <c>{"errors":[...]}</c> or <c>{"error":...}</c>, or text. An empty 404 or 405 is a path this server does not serve.
     /// </summary>
-    public string Refusal(string method, string path)
+    public string Refusal(string method, string path, long? ifMatch = null)
     {
         var code = $"{(int)Status} {Status}";
         if (Body.Trim().Length == 0)
@@ -36,24 +37,30 @@ internal sealed record AdminAnswer(HttpStatusCode Status, string Body)
                 : code;
         }
 
+        JsonNode? json;
         try
         {
-            var json = JsonNode.Parse(Body);
-            if (json?["errors"] is JsonArray errors)
-            {
-                return $"{code}: " + string.Join("; ", errors.Select(e => e?["field"] is { } field ? $"{field}: {e["message"]}" : $"{e?["message"]}"));
-            }
-
-            if (json?["error"] is JsonValue error)
-            {
-                return $"{code}: {error}";
-            }
+            json = JsonNode.Parse(Body);
         }
         catch (JsonException)
         {
+            return $"{code}: {OneLine(Body)}";
         }
 
-        return $"{code}: {OneLine(Body)}";
+        if (Status == HttpStatusCode.PreconditionFailed && json?["version"] is JsonValue current)
+        {
+            return $"refused: the routing table is at version {current}, not {(ifMatch is { } asked ? asked.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the one asked")} (If-Match)";
+        }
+
+        var errors = (json?["errors"] as JsonArray ?? [])
+            .Select(e => e?["field"] is { } field ? $"{field}: {e["message"]}" : $"{e?["message"]}")
+            .ToList();
+        var fields = string.Join("; ", errors);
+        var detail = (json?["detail"] ?? json?["error"] ?? (errors.Count == 0 ? json?["title"] : null)) is JsonValue value ? OneLine(value.ToString()) : null;
+        var reason = detail is null || detail == fields ? fields
+            : errors.Count == 0 ? detail
+            : $"{detail}: {fields}";
+        return reason.Length > 0 ? $"{code}: {reason}" : $"{code}: {OneLine(Body)}";
     }
 
     private static string OneLine(string text) => string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -12,10 +12,18 @@ internal sealed class AdminClient(AdminConnection connection) : IDisposable
 
     public Uri Server => connection.Server;
 
-    /// <summary>Sends a request; answers whatever the server answered, refusals included.</summary>
-    public async Task<AdminAnswer> SendAsync(HttpMethod method, string path, string? json, CancellationToken cancellation)
+    /// <summary>
+    /// Sends a request, on the routing table still being at <paramref name="ifMatch"/> when given; answers
+    /// whatever the server answered, refusals included.
+    /// </summary>
+    public async Task<AdminAnswer> SendAsync(HttpMethod method, string path, string? json, CancellationToken cancellation, long? ifMatch = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(connection.Server, path));
+        if (ifMatch is { } version)
+        {
+            request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\""));
+        }
+
         if (connection.Token is { } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

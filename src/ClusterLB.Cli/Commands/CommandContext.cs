@@ -41,10 +41,25 @@ internal sealed class CommandContext(ParseResult parsed, CliEnvironment environm
     }
 
     /// <summary>Sends a request and answers the server's success; a refusal ends the command with exit 1.</summary>
-    public async Task<AdminAnswer> SendAsync(HttpMethod method, string path, string? body)
+    public async Task<AdminAnswer> SendAsync(HttpMethod method, string path, string? body) => await SendAsync(method, path, body, ifMatch: null);
+
+    /// <summary>
+    /// Sends a change of the routing table, made only if the table is still at the version <paramref name="ifMatch"/>
+    /// gives (<c>If-Match</c>); answers the server's success, and a refusal ends the command with exit 1.
+    /// </summary>
+    public async Task<AdminAnswer> ChangeAsync(HttpMethod method, string path, string? body, Option<long?> ifMatch) =>
+        await SendAsync(method, path, body, parsed.GetValue(ifMatch));
+
+    /// <summary>The <c>--if-match</c> option of a command that changes the routing table.</summary>
+    public static Option<long?> IfMatchOption() => new("--if-match")
     {
-        var answer = await client.SendAsync(method, path, body, cancellation);
-        return answer.IsSuccess ? answer : throw new CliFailure(ExitCodes.Refused, answer.Refusal(method.Method, path));
+        Description = "change only if the routing table is still at this version (as history or --json shows it); else refused",
+    };
+
+    private async Task<AdminAnswer> SendAsync(HttpMethod method, string path, string? body, long? ifMatch)
+    {
+        var answer = await client.SendAsync(method, path, body, cancellation, ifMatch);
+        return answer.IsSuccess ? answer : throw new CliFailure(ExitCodes.Refused, answer.Refusal(method.Method, path, ifMatch));
     }
 
     /// <summary>Writes the server's body as it came, for scripts.</summary>

@@ -16,18 +16,20 @@ internal static class DestinationCommands
         })
         {
             var (cluster, destination) = Arguments();
-            var command = new Command(name, description) { cluster, destination };
+            var ifMatch = CommandContext.IfMatchOption();
+            var command = new Command(name, description) { cluster, destination, ifMatch };
             action(command, async context =>
             {
                 var path = Path(context.Value(cluster), context.Value(destination)) + "/" + name;
-                TableCommands.Changed(context, await context.SendAsync(HttpMethod.Post, path, "{}"), $"{context.Value(cluster)}/{context.Value(destination)} {done}");
+                TableCommands.Changed(context, await context.ChangeAsync(HttpMethod.Post, path, "{}", ifMatch), $"{context.Value(cluster)}/{context.Value(destination)} {done}");
             });
             yield return command;
         }
 
         var (weightCluster, weightDestination) = Arguments();
         var weight = new Argument<double>("weight") { Description = "the new weight, a positive number" };
-        var weightCommand = new Command("weight", "Sets a destination's weight.") { weightCluster, weightDestination, weight };
+        var weightIfMatch = CommandContext.IfMatchOption();
+        var weightCommand = new Command("weight", "Sets a destination's weight.") { weightCluster, weightDestination, weight, weightIfMatch };
         action(weightCommand, async context =>
         {
             var value = context.Value(weight);
@@ -39,7 +41,7 @@ internal static class DestinationCommands
             var body = $"{{\"weight\":{value.ToString("R", CultureInfo.InvariantCulture)}}}";
             TableCommands.Changed(
                 context,
-                await context.SendAsync(HttpMethod.Put, Path(context.Value(weightCluster), context.Value(weightDestination)) + "/weight", body),
+                await context.ChangeAsync(HttpMethod.Put, Path(context.Value(weightCluster), context.Value(weightDestination)) + "/weight", body, weightIfMatch),
                 $"{context.Value(weightCluster)}/{context.Value(weightDestination)} weight {value.ToString(CultureInfo.InvariantCulture)}");
         });
         yield return weightCommand;

@@ -40,10 +40,11 @@ internal static class HistoryCommands
         });
 
         var version = new Argument<long>("version") { Description = "the version to go back to" };
-        var rollback = new Command("rollback", "Makes an earlier version the routing table again (as a new version).") { version };
+        var rollbackIfMatch = CommandContext.IfMatchOption();
+        var rollback = new Command("rollback", "Makes an earlier version the routing table again (as a new version).") { version, rollbackIfMatch };
         action(rollback, async context =>
         {
-            var answer = await context.SendAsync(HttpMethod.Post, $"/admin/rollback/{context.Value(version)}", "{}");
+            var answer = await context.ChangeAsync(HttpMethod.Post, $"/admin/rollback/{context.Value(version)}", "{}", rollbackIfMatch);
             TableCommands.Changed(context, answer, $"rolled back to v{context.Value(version)}");
         });
 
@@ -62,10 +63,11 @@ internal static class HistoryCommands
         });
 
         var input = new Argument<string>("file") { Description = "a document written by export" };
-        var import = new Command("import", "Replaces the routing table with an exported document.") { input };
+        var importIfMatch = CommandContext.IfMatchOption();
+        var import = new Command("import", "Replaces the routing table with an exported document.") { input, importIfMatch };
         action(import, async context =>
         {
-            var answer = await context.SendAsync(HttpMethod.Put, "/admin/import", context.ReadBody(context.Value(input)));
+            var answer = await context.ChangeAsync(HttpMethod.Put, "/admin/import", context.ReadBody(context.Value(input)), importIfMatch);
             TableCommands.Changed(context, answer, $"imported {context.Value(input)}");
         });
 

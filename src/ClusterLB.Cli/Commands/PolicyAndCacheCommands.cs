@@ -16,9 +16,10 @@ internal static class PolicyAndCacheCommands
             context.Line(context.Json ? answer.Body.TrimEnd('\n') : Tables.Pretty(answer.Json()));
         });
         var file = new Option<string?>("--file", "-f") { Description = "the JSON document (else read from stdin)" };
-        var set = new Command("set", "Replaces the named policies from --file or stdin.") { file };
+        var ifMatch = CommandContext.IfMatchOption();
+        var set = new Command("set", "Replaces the named policies from --file or stdin.") { file, ifMatch };
         action(set, async context =>
-            TableCommands.Changed(context, await context.SendAsync(HttpMethod.Put, "/admin/policies", context.ReadBody(context.Value(file))), "policies set"));
+            TableCommands.Changed(context, await context.ChangeAsync(HttpMethod.Put, "/admin/policies", context.ReadBody(context.Value(file)), ifMatch), "policies set"));
         yield return new Command("policies", "Read and replace the routing table's named policies.") { get, set };
 
         var route = new Option<string?>("--route") { Description = "only this route's answers" };

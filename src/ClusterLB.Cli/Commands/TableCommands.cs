@@ -90,22 +90,24 @@ internal static class TableCommands
         var setArguments = WithId();
         var file = new Option<string?>("--file", "-f") { Description = "the JSON document (else read from stdin)" };
         var create = new Option<bool>("--create") { Description = $"only create: refused (409) when the {kind.Singular} exists" };
-        var set = new Command("set", $"Creates or replaces a {kind.Singular} from --file or stdin.") { file, create };
+        var setIfMatch = CommandContext.IfMatchOption();
+        var set = new Command("set", $"Creates or replaces a {kind.Singular} from --file or stdin.") { file, create, setIfMatch };
         setArguments.ToList().ForEach(set.Arguments.Add);
         action(set, async context =>
         {
             var ids = Values(context, setArguments);
-            var answer = await context.SendAsync(context.Value(create) ? HttpMethod.Post : HttpMethod.Put, kind.Path(ids), context.ReadBody(context.Value(file)));
+            var answer = await context.ChangeAsync(context.Value(create) ? HttpMethod.Post : HttpMethod.Put, kind.Path(ids), context.ReadBody(context.Value(file)), setIfMatch);
             Changed(context, answer, $"{kind.Singular} '{ids[^1]}' set");
         });
 
         var removeArguments = WithId();
-        var remove = new Command("remove", $"Removes a {kind.Singular}.");
+        var removeIfMatch = CommandContext.IfMatchOption();
+        var remove = new Command("remove", $"Removes a {kind.Singular}.") { removeIfMatch };
         removeArguments.ToList().ForEach(remove.Arguments.Add);
         action(remove, async context =>
         {
             var ids = Values(context, removeArguments);
-            Changed(context, await context.SendAsync(HttpMethod.Delete, kind.Path(ids), null), $"{kind.Singular} '{ids[^1]}' removed");
+            Changed(context, await context.ChangeAsync(HttpMethod.Delete, kind.Path(ids), null, removeIfMatch), $"{kind.Singular} '{ids[^1]}' removed");
         });
 
         group.Subcommands.Add(list);

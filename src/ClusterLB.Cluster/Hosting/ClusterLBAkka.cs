@@ -44,7 +44,7 @@ public static class ClusterLBAkka
     {
         var seeds = SeedAddresses(cluster);
         return builder
-            .ConfigureLoggers(loggers => loggers.AddLoggerFactory())
+            .ConfigureLoggers(loggers => loggers.ClearLoggers().AddLogger<ClusterLBAkkaLogger>())
             .AddHocon(FailureDetection, HoconAddMode.Prepend)
             .AddHocon(UnboundTypeSerializer.Hocon, HoconAddMode.Prepend)
             .WithRemoting(Remoting(cluster))
@@ -187,6 +187,10 @@ public static class ClusterLBAkka
         # to it), as in a real partition, instead of being heard over its own outbound connections.
         akka.remote.use-passive-connections = off
         akka.cluster.log-info-verbose = off
+        # Akka.Cluster.Tools 1.5.73's singleton proxy logs "failed to find ... after 30 seconds" at once
+        # on every start (its timeout timer has no initial delay). A writer that cannot be reached
+        # shows instead in /admin/status and as a 503 naming it on every change.
+        akka.cluster.singleton-proxy.log-singleton-identification-failure = off
         # The host owns shutdown: on SIGTERM it stops accepting and drains first, then stops the
         # actor system, which leaves the cluster. Akka must not start leaving on its own at SIGTERM.
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off

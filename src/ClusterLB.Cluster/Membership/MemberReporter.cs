@@ -20,6 +20,7 @@ public sealed class MemberReporter : ReceiveActor, IWithTimers
     private readonly IReadOnlyList<string> _seeds;
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private DateTimeOffset _lastJoinWarning = DateTimeOffset.MinValue;
+    private bool _joined;
 
     /// <summary>Creates the reporter; see <see cref="Props"/>.</summary>
     public MemberReporter(IMemberReportSource source, IReadOnlyList<string> seeds)
@@ -45,8 +46,9 @@ public sealed class MemberReporter : ReceiveActor, IWithTimers
     {
         if (_cluster.SelfMember.Status != MemberStatus.Up)
         {
+            // A node that was Up and now leaves (Leaving, Exiting) is not failing to join.
             var now = DateTimeOffset.UtcNow;
-            if (now - _startedAt > JoinWarningAfter && now - _lastJoinWarning > JoinWarningAfter)
+            if (!_joined && now - _startedAt > JoinWarningAfter && now - _lastJoinWarning > JoinWarningAfter)
             {
                 _lastJoinWarning = now;
                 _log.Warning(
@@ -57,6 +59,7 @@ public sealed class MemberReporter : ReceiveActor, IWithTimers
             return;
         }
 
+        _joined = true;
         var report = _source.Current();
         var self = _cluster.SelfAddress.ToString();
         _replicator.Tell(Dsl.Update(MemberReports.Key, LWWDictionary<string, MemberReport>.Empty, WriteLocal.Instance,

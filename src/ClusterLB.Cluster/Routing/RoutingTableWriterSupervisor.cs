@@ -19,6 +19,12 @@ public sealed class RoutingTableWriterSupervisor : ReceiveActor, IWithUnboundedS
     /// <summary>How long changes wait for the writer's first recovery before they are refused.</summary>
     public static readonly TimeSpan RecoveryPatience = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a first recovery may take before it is logged as a warning. A cold start on a busy
+    /// host (the SQL plugin's first queries compile) can pass the patience without anything being wrong.
+    /// </summary>
+    public static readonly TimeSpan RecoveryWarningAfter = TimeSpan.FromSeconds(10);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _replicator = DistributedData.Get(Context.System).Replicator;
     private readonly UniqueAddress _self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
@@ -30,6 +36,7 @@ public sealed class RoutingTableWriterSupervisor : ReceiveActor, IWithUnboundedS
     // The journal plugins log why they cannot reach the database (e.g. while creating their tables at
     // a cold start) and hold requests meanwhile: the writer then only sees a timeout.
     private string? _pluginError;
+    private bool _hasRecovered;
 
     /// <summary>Creates the supervisor; see <see cref="Props"/>.</summary>
     public RoutingTableWriterSupervisor(Func<IActorRef, Props> writer, WriterBackoff backoff, TimeSpan patience, TimeProvider time)
@@ -47,6 +54,7 @@ public sealed class RoutingTableWriterSupervisor : ReceiveActor, IWithUnboundedS
         Receive<WriterRecovered>(_ => OnRecovered());
         Receive<JournalFailed>(failed => OnFailed(failed.NoAnswer && _pluginError is { } known ? known : failed.Cause));
         Receive<RecoveryIsSlow>(_ => OnRecoveryIsSlow());
+        Receive<RecoveryIsStuck>(_ => OnRecoveryIsStuck());
         Receive<Error>(error => error.LogSource.Contains(PluginPath, StringComparison.Ordinal), OnPluginError);
         Receive<GetJournalState>(_ => Sender.Tell(_state));
         Receive<IRoutingTableCommand>(command => Offer(command));
@@ -74,6 +82,7 @@ public sealed class RoutingTableWriterSupervisor : ReceiveActor, IWithUnboundedS
     {
         Context.System.EventStream.Subscribe(Self, typeof(Error));
         Timers.StartSingleTimer(nameof(RecoveryIsSlow), RecoveryIsSlow.Instance, _patience);
+        Timers.StartSingleTimer(nameof(RecoveryIsStuck), RecoveryIsStuck.Instance, _patience > RecoveryWarningAfter ? _patience : RecoveryWarningAfter);
         Publish();
     }
 
@@ -107,25 +116,42 @@ public sealed class RoutingTableWriterSupervisor : ReceiveActor, IWithUnboundedS
             _log.Info("The routing-table journal is available again after {0:0.0}s: the writer recovered", (_time.GetUtcNow() - _state.Since).TotalSeconds);
         }
 
+        _hasRecovered = true;
         _writer.Tell(BackoffSupervisor.Reset.Instance);
         Enter(_state.Recovered(_time.GetUtcNow()));
     }
 
-    private void OnFailed(string cause)
+    private void OnFailed(string cause, bool warn = true)
     {
         if (_state.Availability != JournalAvailability.Unavailable)
         {
-            _log.Warning("The routing-table journal is unavailable; changes are refused until the writer recovers: {0}", cause);
+            if (warn)
+            {
+                _log.Warning("The routing-table journal is unavailable; changes are refused until the writer recovers: {0}", cause);
+            }
+            else
+            {
+                _log.Info("The routing-table journal has not answered yet; changes are refused until the writer recovers: {0}", cause);
+            }
         }
 
         Enter(_state.Failed(cause, _time.GetUtcNow()));
     }
 
+    // A known plugin error is worth a warning at once; mere slowness only once it lasts (RecoveryIsStuck).
     private void OnRecoveryIsSlow()
     {
         if (_state.Availability == JournalAvailability.Recovering)
         {
-            OnFailed(_pluginError ?? $"no answer from the journal within {_patience.TotalSeconds:0.#}s; still recovering the routing table");
+            OnFailed(_pluginError ?? $"no answer from the journal within {_patience.TotalSeconds:0.#}s; still recovering the routing table", warn: _pluginError is not null);
+        }
+    }
+
+    private void OnRecoveryIsStuck()
+    {
+        if (_state.Availability == JournalAvailability.Unavailable && !_hasRecovered)
+        {
+            _log.Warning("The routing-table journal is unavailable; changes are refused until the writer recovers: {0}", _state.Error ?? "no answer");
         }
     }
 
@@ -161,6 +187,12 @@ public sealed class RoutingTableWriterSupervisor : ReceiveActor, IWithUnboundedS
 internal sealed record RecoveryIsSlow
 {
     public static RecoveryIsSlow Instance { get; } = new();
+}
+
+/// <summary>The writer has still not made its first recovery, long after the supervisor's patience.</summary>
+internal sealed record RecoveryIsStuck
+{
+    public static RecoveryIsStuck Instance { get; } = new();
 }
 
 /// <summary>How long the writer waits before each new attempt after a journal failure: from <paramref name="Min"/>, doubling up to <paramref name="Max"/>, with jitter.</summary>

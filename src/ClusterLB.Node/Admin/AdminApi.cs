@@ -29,22 +29,27 @@ public static class AdminApi
                 with { RateLimiting = node.GetService<ClusterRateLimits>()?.Status, Retries = node.GetService<RetryPolicies>()?.Status, Destinations = DestinationView.Read(proxyState) };
         }
 
-        admin.MapGet("/healthz/live", () => Results.Text("live\n"));
+        admin.MapGet("/healthz/live", () => Results.Text("live\n")).ExcludeFromDescription();
         admin.MapGet("/healthz/ready", async () =>
         {
             var status = await Status();
             return status.NotReadyBecause is { } reason
                 ? Results.Text($"not ready: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text($"ready: routing table v{status.RoutingTable!.Version}\n");
-        });
-        admin.MapGet("/admin/status", async () => Results.Json(await Status()));
+        }).ExcludeFromDescription();
+        admin.MapGet("/admin/status", async () => Results.Json(await Status()))
+            .WithSummary("This node's status: readiness, cluster membership, routing table, journal, caches, destinations")
+            .Produces<NodeStatus>();
         admin.MapGet("/admin/cluster", async () => Results.Json(
-            new ClusterOverview(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>()), DestinationView.Read(proxyState))));
+            new ClusterOverview(await ClusterView.ReadAsync(node.GetRequiredService<ActorSystem>()), DestinationView.Read(proxyState))))
+            .WithSummary("Every member of the cluster with its reports, and the destinations as this node sees them")
+            .Produces<ClusterOverview>();
         RoutingTableApi.Map(admin, node);
         DestinationAdminApi.Map(admin, node);
         HistoryApi.Map(admin, node);
         ExportImportApi.Map(admin, node);
         CacheApi.Map(admin, node);
         ObserveApi.Map(admin, node);
+        admin.MapAdminOpenApi();
     }
 }

@@ -16,13 +16,11 @@ namespace ClusterLB.Node.Admin;
 /// </summary>
 public static class CacheApi
 {
-    private static readonly JsonSerializerOptions StrictJson = new(RoutingTableJson.Options)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     /// <summary>The purge request: both fields optional.</summary>
     public sealed record PurgeRequest(string? RouteId, string? PathPrefix);
+
+    /// <summary>The answer to a purge: answers removed on this node, and the nodes the purge was sent to.</summary>
+    public sealed record PurgeAccepted(int PurgedHere, IReadOnlyList<string> SentTo);
 
     /// <summary>Maps the endpoint.</summary>
     public static void Map(WebApplication admin, IServiceProvider node)
@@ -31,14 +29,10 @@ public static class CacheApi
         var state = node.GetRequiredService<NodeState>();
         admin.MapPost("/admin/cache/purge", async (HttpRequest request) =>
         {
-            PurgeRequest? body;
-            try
+            var (body, unreadable) = await RoutingTableApi.ReadStrictAsync<PurgeRequest>(request);
+            if (unreadable is not null)
             {
-                body = await JsonSerializer.DeserializeAsync<PurgeRequest>(request.Body, StrictJson, request.HttpContext.RequestAborted);
-            }
-            catch (JsonException e)
-            {
-                return Refused(e.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body", e.Message.Split(". Path:")[0]);
+                return unreadable;
             }
 
             if (body is null)
@@ -69,10 +63,14 @@ public static class CacheApi
                 system.ActorSelection(new RootActorPath(address) / "user" / PurgeCache.ActorName).Tell(purge);
             }
 
-            return Results.Json(new { purgedHere, sentTo = others.Select(a => a.ToString()) }, statusCode: StatusCodes.Status202Accepted);
-        });
+            return Results.Json(new PurgeAccepted(purgedHere, others.Select(a => a.ToString()).ToList()), statusCode: StatusCodes.Status202Accepted);
+        })
+            .WithSummary("Removes cached answers on every node: by route, by path prefix, or all ({})")
+            .Accepts<PurgeRequest>("application/json")
+            .Produces<PurgeAccepted>(StatusCodes.Status202Accepted)
+            .Refuses(StatusCodes.Status400BadRequest);
     }
 
     private static IResult Refused(string field, string message) =>
-        Results.Json(new { errors = new[] { new { field, message } } }, statusCode: StatusCodes.Status400BadRequest);
+        AdminProblems.Refused(StatusCodes.Status400BadRequest, [new ValidationError(field, message)]);
 }

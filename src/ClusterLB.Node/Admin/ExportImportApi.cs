@@ -39,9 +39,13 @@ public static class ExportImportApi
 
         admin.MapGet("/admin/export", (HttpContext context) => state.AppliedTable is { } table
             ? RoutingTableApi.WithETag(context, table.Version, Results.Text(Export(table), "application/json"))
-            : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : AdminProblems.NoTableYet())
+            .WithSummary("The whole routing table as a configuration document (ReverseProxy and ClusterLB:Policies)")
+            .Produces<TableDocument>()
+            .Refuses(StatusCodes.Status503ServiceUnavailable);
         admin.MapPut("/admin/import", (HttpRequest request) =>
-            RoutingTableApi.WithBody<TableDocument>(request, document => new ImportRoutingTable(document.ToTable(), ImportSource), Writer()));
+            RoutingTableApi.WithBody<TableDocument>(request, document => new ImportRoutingTable(document.ToTable(), ImportSource), Writer()))
+            .TableChange<TableDocument>("Replaces the routing table with an exported document, as one version");
     }
 
     /// <summary>The document of <paramref name="table"/>; ids are the keys, as in YARP's schema.</summary>

@@ -23,10 +23,24 @@ public static class HistoryApi
     {
         IActorRef Writer() => node.GetRequiredService<ActorRegistry>().Get<RoutingTableWriterProxy>();
 
-        admin.MapGet("/admin/history", (long? from, int? limit) => History(Writer(), from, limit));
-        admin.MapGet("/admin/history/{a:long}/diff/{b:long}", (long a, long b, HttpRequest request) => Diff(Writer(), a, b, request));
-        admin.MapPost("/admin/rollback/{n:long}", (long n, HttpContext context) => Rollback(Writer(), n, context));
+        admin.MapGet("/admin/history", (long? from, int? limit) => History(Writer(), from, limit))
+            .WithSummary("The routing table's versions, newest first: time, author and summary of each")
+            .Produces<HistoryPage>()
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status503ServiceUnavailable);
+        admin.MapGet("/admin/history/{a:long}/diff/{b:long}", (long a, long b, HttpRequest request) => Diff(Writer(), a, b, request))
+            .WithSummary("What changed between two versions (JSON, or text with Accept: text/plain)")
+            .Produces<VersionDiff>()
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Refuses(StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable);
+        admin.MapPost("/admin/rollback/{n:long}", (long n, HttpContext context) => Rollback(Writer(), n, context))
+            .TableChange<AdminOpenApi.NoBody>("Makes version n the routing table again, as a new version");
     }
+
+    /// <summary>A page of the history, newest first; <c>next</c> is the <c>from</c> of the following page, null on the last.</summary>
+    public sealed record HistoryPage(long Version, IReadOnlyList<HistoryEntry> Entries, long? Next);
+
+    /// <summary>What changed from version <c>from</c> to version <c>to</c>.</summary>
+    public sealed record VersionDiff(long From, long To, IReadOnlyList<TableDifference> Differences);
 
     /// <summary>Newest first: <paramref name="from"/> is the newest version listed (the current one by default).</summary>
     private static async Task<IResult> History(IActorRef writer, long? from, int? limit)
@@ -34,12 +48,12 @@ public static class HistoryApi
         var size = limit ?? DefaultPage;
         if (size is < 1 or > MaxPage)
         {
-            return RoutingTableApi.Rejected(StatusCodes.Status400BadRequest, [new ValidationError("limit", $"must be between 1 and {MaxPage}")]);
+            return AdminProblems.Refused(StatusCodes.Status400BadRequest, [new ValidationError("limit", $"must be between 1 and {MaxPage}")]);
         }
 
         if (from is < 1)
         {
-            return RoutingTableApi.Rejected(StatusCodes.Status400BadRequest, [new ValidationError("from", "must be a version, 1 or more")]);
+            return AdminProblems.Refused(StatusCodes.Status400BadRequest, [new ValidationError("from", "must be a version, 1 or more")]);
         }
 
         var answer = await Ask<RoutingTableHistory>(writer, new GetRoutingTableHistory(from, size));
@@ -50,12 +64,10 @@ public static class HistoryApi
 
         var entries = answer.Value!.Entries.Reverse().ToList();
         var oldest = entries.Count > 0 ? entries[^1].Version : 0;
-        return Results.Json(new
-        {
-            version = answer.Value.Version,
-            entries = entries.Select(e => new { version = e.Version, at = e.At, by = e.By, summary = e.Summary }),
-            next = oldest > 1 ? oldest - 1 : (long?)null,
-        });
+        return Results.Json(new HistoryPage(
+            answer.Value.Version,
+            entries,
+            oldest > 1 ? oldest - 1 : null));
     }
 
     private static async Task<IResult> Diff(IActorRef writer, long a, long b, HttpRequest request)
@@ -75,7 +87,7 @@ public static class HistoryApi
         var differences = RoutingTableDiff.Compare(from!, to!);
         return Accepts(request, "text/plain")
             ? Results.Text(RoutingTableDiff.ToText(a, b, differences), "text/plain")
-            : Results.Json(new { from = a, to = b, differences });
+            : Results.Json(new VersionDiff(a, b, differences));
     }
 
     private static async Task<IResult> Rollback(IActorRef writer, long version, HttpContext context)
@@ -92,7 +104,7 @@ public static class HistoryApi
         var answer = await Ask<RoutingTableAtVersion>(writer, new GetRoutingTableAt(version));
         return answer.Error is { } error ? (null, error)
             : answer.Value!.Table is { } table ? (table, null)
-            : (null, RoutingTableApi.Rejected(StatusCodes.Status404NotFound, [new ValidationError(
+            : (null, AdminProblems.Refused(StatusCodes.Status404NotFound, [new ValidationError(
                 "version", $"v{version} does not exist: the routing table has versions 1 to {answer.Value.Version}")]));
     }
 
@@ -105,9 +117,8 @@ public static class HistoryApi
         }
         catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
         {
-            return (null, Results.Json(
-                new { error = $"the routing-table writer could not read its journal within {WriterTimeout.TotalSeconds:0}s: {e.Message}; retry (see /admin/status)" },
-                statusCode: StatusCodes.Status503ServiceUnavailable));
+            return (null, AdminProblems.Failed(StatusCodes.Status503ServiceUnavailable,
+                $"the routing-table writer could not read its journal within {WriterTimeout.TotalSeconds:0}s: {e.Message}; retry (see /admin/status)"));
         }
     }
 

@@ -51,23 +51,25 @@ public static class ObserveApi
                 DestinationView.Read(proxy),
                 state.VerdictOf,
                 Affinity(table, overrides)));
-        });
+        })
+            .WithSummary("The whole cluster from any node: every member's load, every destination's health, probes and traffic, affinity counts")
+            .Produces<ObserveDocument>();
 
-        admin.MapGet("/admin/observe/affinity/{cluster}", (string cluster, string? key) =>
+        admin.MapGet("/admin/observe/affinity/{cluster}", IResult (string cluster, string? key) =>
         {
             if (state.AppliedTable?.Clusters.GetValueOrDefault(cluster) is not { } definition)
             {
-                return RoutingTableApi.Rejected(StatusCodes.Status404NotFound, [new ValidationError("cluster", $"cluster '{cluster}' does not exist")]);
+                return AdminProblems.Refused(StatusCodes.Status404NotFound, [new ValidationError("cluster", $"cluster '{cluster}' does not exist")]);
             }
 
             if (string.IsNullOrEmpty(key))
             {
-                return RoutingTableApi.Rejected(StatusCodes.Status400BadRequest, [new ValidationError("key", "the query parameter 'key' is required: the key as requests carry it")]);
+                return AdminProblems.Refused(StatusCodes.Status400BadRequest, [new ValidationError("key", "the query parameter 'key' is required: the key as requests carry it")]);
             }
 
             if (KeyPlacement.Of(definition, key) is not { } placement)
             {
-                return RoutingTableApi.Rejected(
+                return AdminProblems.Refused(
                     StatusCodes.Status400BadRequest, [new ValidationError("cluster", $"cluster '{cluster}' does not route by key (no keyed affinity, not ConsistentHash)")]);
             }
 
@@ -99,7 +101,10 @@ public static class ObserveApi
                 Home = placement.Home >= 0 ? placement.Ids[placement.Home] : null,
                 Hashing = placement.Hashing,
             });
-        });
+        })
+            .WithSummary("Where a key goes in a keyed-affinity or ConsistentHash cluster, as this node decides it now")
+            .Produces<AffinityKeyView>()
+            .Refuses(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
     }
 
     private static async Task<IReadOnlyDictionary<string, MemberReport>> ReportsAsync(ActorSystem system)

@@ -36,31 +36,47 @@ public static class RoutingTableApi
 
         admin.MapGet("/admin/routing-table", (HttpContext context) => state.AppliedTable is { } table
             ? WithETag(context, table.Version, Results.Text(RoutingTableJson.Canonical(table), "application/json"))
-            : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+            : AdminProblems.NoTableYet())
+            .WithSummary("The routing table this node runs, with its version as ETag")
+            .Produces<RoutingTable>()
+            .Refuses(StatusCodes.Status503ServiceUnavailable);
 
         admin.MapGet("/admin/policies", () => state.AppliedTable is { } table
             ? Results.Text(JsonSerializer.Serialize(table.Policies, RoutingTableJson.Options), "application/json")
-            : Results.Text("no routing table applied yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        admin.MapPut("/admin/policies", (HttpRequest request) => WithBody<PolicyDefinitions>(request, policies => new SetPolicies(policies), Writer()));
+            : AdminProblems.NoTableYet())
+            .WithSummary("The routing table's named policies")
+            .Produces<PolicyDefinitions>()
+            .Refuses(StatusCodes.Status503ServiceUnavailable);
+        admin.MapPut("/admin/policies", (HttpRequest request) => WithBody<PolicyDefinitions>(request, policies => new SetPolicies(policies), Writer()))
+            .TableChange<PolicyDefinitions>("Replaces the named policies");
 
         admin.MapPost("/admin/routes/{id}", (string id, HttpRequest request) =>
-            WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: true), Writer()));
+            WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: true), Writer()))
+            .TableChange<RouteDefinition>("Creates a route; 409 when it exists");
         admin.MapPut("/admin/routes/{id}", (string id, HttpRequest request) =>
-            WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: false), Writer()));
-        admin.MapDelete("/admin/routes/{id}", (string id, HttpContext context) => Send(new RemoveRoute(id), Writer(), context));
+            WithBody<RouteDefinition>(request, route => new SetRoute(route with { RouteId = id }, CreateOnly: false), Writer()))
+            .TableChange<RouteDefinition>("Creates or replaces a route");
+        admin.MapDelete("/admin/routes/{id}", (string id, HttpContext context) => Send(new RemoveRoute(id), Writer(), context))
+            .TableChange<AdminOpenApi.NoBody>("Removes a route");
 
         admin.MapPost("/admin/clusters/{id}", (string id, HttpRequest request) =>
-            WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: true), Writer()));
+            WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: true), Writer()))
+            .TableChange<ClusterDefinition>("Creates a cluster; 409 when it exists");
         admin.MapPut("/admin/clusters/{id}", (string id, HttpRequest request) =>
-            WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: false), Writer()));
-        admin.MapDelete("/admin/clusters/{id}", (string id, HttpContext context) => Send(new RemoveCluster(id), Writer(), context));
+            WithBody<ClusterDefinition>(request, cluster => new SetCluster(cluster with { ClusterId = id }, CreateOnly: false), Writer()))
+            .TableChange<ClusterDefinition>("Creates or replaces a cluster");
+        admin.MapDelete("/admin/clusters/{id}", (string id, HttpContext context) => Send(new RemoveCluster(id), Writer(), context))
+            .TableChange<AdminOpenApi.NoBody>("Removes a cluster; 409 while a route names it");
 
         admin.MapPost("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpRequest request) =>
-            WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: true), Writer()));
+            WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: true), Writer()))
+            .TableChange<DestinationDefinition>("Adds a destination to a cluster; 409 when it exists");
         admin.MapPut("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpRequest request) =>
-            WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: false), Writer()));
+            WithBody<DestinationDefinition>(request, d => new SetDestination(id, destinationId, d, CreateOnly: false), Writer()))
+            .TableChange<DestinationDefinition>("Adds or replaces a destination of a cluster");
         admin.MapDelete("/admin/clusters/{id}/destinations/{destinationId}", (string id, string destinationId, HttpContext context) =>
-            Send(new RemoveDestination(id, destinationId), Writer(), context));
+            Send(new RemoveDestination(id, destinationId), Writer(), context))
+            .TableChange<AdminOpenApi.NoBody>("Removes a destination from a cluster");
     }
 
     /// <summary>
@@ -71,25 +87,26 @@ public static class RoutingTableApi
         HttpRequest request, Func<T, RoutingTableCommand?> command, IActorRef writer, string field = "body", string missing = "a JSON object is required")
         where T : class
     {
-        T? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<T>(request.Body, StrictJson, request.HttpContext.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            return Rejected(StatusCodes.Status400BadRequest, [UnmappedField(e) ?? new ValidationError(e.Path is { Length: > 0 } path ? path : "body", FirstSentence(e.Message))]);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Rejected(StatusCodes.Status413PayloadTooLarge, [new ValidationError("body", e.Message)]);
-        }
-
-        return body is null
-            ? Rejected(StatusCodes.Status400BadRequest, [new ValidationError("body", "a JSON object is required")])
+        var (body, unreadable) = await ReadStrictAsync<T>(request);
+        return unreadable ?? (body is null
+            ? AdminProblems.Refused(StatusCodes.Status400BadRequest, [new ValidationError("body", "a JSON object is required")])
             : command(body) is { } built
                 ? await Send(built, writer, request.HttpContext)
-                : Rejected(StatusCodes.Status400BadRequest, [new ValidationError(field, missing)]);
+                : AdminProblems.Refused(StatusCodes.Status400BadRequest, [new ValidationError(field, missing)]));
+    }
+
+    /// <summary>Reads a strict JSON <typeparamref name="T"/>: the body, or the problem that names what is wrong with it.</summary>
+    internal static async Task<(T? Body, IResult? Problem)> ReadStrictAsync<T>(HttpRequest request)
+        where T : class
+    {
+        try
+        {
+            return (await JsonSerializer.DeserializeAsync<T>(request.Body, StrictJson, request.HttpContext.RequestAborted), null);
+        }
+        catch (Exception e) when (AdminProblems.UnreadableBody(e) is { } problem)
+        {
+            return (null, problem);
+        }
     }
 
     /// <summary>
@@ -100,7 +117,7 @@ public static class RoutingTableApi
     {
         if (!TableVersion.TryReadIfMatch(context.Request, out var ifVersion))
         {
-            return Rejected(StatusCodes.Status400BadRequest, [new ValidationError("If-Match", TableVersion.IfMatchFormat)]);
+            return AdminProblems.Refused(StatusCodes.Status400BadRequest, [new ValidationError("If-Match", TableVersion.IfMatchFormat)]);
         }
 
         object answer;
@@ -110,9 +127,8 @@ public static class RoutingTableApi
         }
         catch (AskTimeoutException)
         {
-            return Results.Json(
-                new { error = $"the routing-table writer did not answer within {WriterTimeout.TotalSeconds:0}s (no majority, or moving to another node); the change may not have been applied: read /admin/routing-table and retry" },
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+            return AdminProblems.Failed(StatusCodes.Status503ServiceUnavailable,
+                $"the routing-table writer did not answer within {WriterTimeout.TotalSeconds:0}s (no majority, or moving to another node); the change may not have been applied: read /admin/routing-table and retry");
         }
 
         if (answer is RoutingTableChangeRejected { Version: { } unchanged })
@@ -122,22 +138,20 @@ public static class RoutingTableApi
 
         return answer switch
         {
-            RoutingTableChangeAccepted accepted => WithETag(context, accepted.Version, Results.Json(new { version = accepted.Version })),
-            RoutingTableChangeRejected { Reason: RejectionReason.VersionMismatch, Version: { } current } rejected => Results.Json(
-                new { errors = ErrorList(rejected.Errors), version = current }, statusCode: StatusCodes.Status412PreconditionFailed),
-            RoutingTableChangeRejected { Reason: RejectionReason.NotFound } rejected => Rejected(StatusCodes.Status404NotFound, rejected.Errors),
-            RoutingTableChangeRejected { Reason: RejectionReason.Conflict } rejected => Rejected(StatusCodes.Status409Conflict, rejected.Errors),
-            RoutingTableChangeRejected { Reason: RejectionReason.JournalUnavailable } rejected => Results.Json(
-                new { error = "journal unavailable: " + string.Join("; ", rejected.Errors.Select(e => e.Message)) + "; nothing was changed: retry when the journal is back (see /admin/status)" },
-                statusCode: StatusCodes.Status503ServiceUnavailable),
-            RoutingTableChangeRejected rejected => Rejected(StatusCodes.Status400BadRequest, rejected.Errors),
-            _ => Results.StatusCode(StatusCodes.Status500InternalServerError),
+            RoutingTableChangeAccepted accepted => WithETag(context, accepted.Version, Results.Json(new TableChanged(accepted.Version))),
+            RoutingTableChangeRejected { Reason: RejectionReason.VersionMismatch, Version: { } current } rejected => AdminProblems.Refused(
+                StatusCodes.Status412PreconditionFailed, rejected.Errors, $"the routing table is at version {current}, not {ifVersion} (If-Match)", current),
+            RoutingTableChangeRejected { Reason: RejectionReason.NotFound } rejected => AdminProblems.Refused(StatusCodes.Status404NotFound, rejected.Errors),
+            RoutingTableChangeRejected { Reason: RejectionReason.Conflict } rejected => AdminProblems.Refused(StatusCodes.Status409Conflict, rejected.Errors),
+            RoutingTableChangeRejected { Reason: RejectionReason.JournalUnavailable } rejected => AdminProblems.Failed(StatusCodes.Status503ServiceUnavailable,
+                "journal unavailable: " + string.Join("; ", rejected.Errors.Select(e => e.Message)) + "; nothing was changed: retry when the journal is back (see /admin/status)"),
+            RoutingTableChangeRejected rejected => AdminProblems.Refused(StatusCodes.Status400BadRequest, rejected.Errors),
+            _ => throw new InvalidOperationException($"the routing-table writer answered {answer.GetType().Name}"),
         };
     }
 
-    /// <summary>The admin API's error answer: <c>{"errors":[{field,message}]}</c>.</summary>
-    internal static IResult Rejected(int status, IReadOnlyList<ValidationError> errors) =>
-        Results.Json(new { errors = ErrorList(errors) }, statusCode: status);
+    /// <summary>The answer to an accepted change: the routing table's new version.</summary>
+    public sealed record TableChanged(long Version);
 
     /// <summary>Gives <paramref name="result"/> the table's <paramref name="version"/> as its <c>ETag</c>.</summary>
     internal static IResult WithETag(HttpContext context, long version, IResult result)
@@ -145,22 +159,4 @@ public static class RoutingTableApi
         context.Response.Headers.ETag = TableVersion.ETag(version);
         return result;
     }
-
-    private static IEnumerable<object> ErrorList(IReadOnlyList<ValidationError> errors) => errors.Select(e => new { field = e.Field, message = e.Message });
-
-    // System.Text.Json names the property and its CLR type; say it in the schema's terms instead.
-    private static ValidationError? UnmappedField(JsonException e)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(e.Message, "The JSON property '(?<name>[^']*)' could not be mapped to any .NET member contained in type '(?<type>[^']*)'");
-        if (!match.Success || typeof(RoutingTable).Assembly.GetType(match.Groups["type"].Value) is not { } type)
-        {
-            return null;
-        }
-
-        var name = match.Groups["name"].Value;
-        var at = e.Path is { Length: > 1 } path ? path.TrimStart('$').TrimStart('.') : "";
-        return new ValidationError(at.Length > 0 ? $"{at}.{name}" : name, UnknownFields.Describe(name, UnknownFields.Properties(type).Keys));
-    }
-
-    private static string FirstSentence(string message) => message.Split(". Path:")[0];
 }

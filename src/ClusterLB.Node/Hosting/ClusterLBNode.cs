@@ -67,6 +67,12 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
     /// <summary>The self-signed certificate of https listeners without one of their own; in use once such a listener started.</summary>
     public SelfSignedCertificate SelfSignedCertificate => _proxy.Services.GetRequiredService<SelfSignedCertificate>();
 
+    /// <summary>The admin listener's endpoints, as its routing matches them.</summary>
+    internal IEnumerable<Endpoint> AdminEndpoints => ((IEndpointRouteBuilder)_admin).DataSources.SelectMany(source => source.Endpoints);
+
+    /// <summary>The admin listener's application, to map more endpoints on before <see cref="StartAsync"/>.</summary>
+    internal IEndpointRouteBuilder AdminRoutes => _admin;
+
     /// <summary>URL of the admin listener, once started.</summary>
     public string AdminUrl => Addresses(_admin)[0];
 
@@ -173,7 +179,14 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         adminBuilder.Logging.ClearProviders();
         var adminCertificate = AdminCertificate(options, builder.Environment.ContentRootPath);
         adminBuilder.WebHost.ConfigureKestrel(kestrel => BindAdmin(kestrel, options.AdminUrl, adminCertificate));
+        var adminLogger = proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClusterLB.Node.Admin");
+        adminBuilder.Services.AddProblemDetails(problems => AdminProblems.Configure(problems, adminLogger));
+        adminBuilder.Services.AddAdminOpenApi();
+        adminBuilder.Services.Configure<RouteHandlerOptions>(handlers => handlers.ThrowOnBadRequest = false); // a bad parameter is a 400 in every environment
         var admin = adminBuilder.Build();
+        // Errors are problem details: an exception (500, no stack), an unmatched path (404) or method (405).
+        admin.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = AdminProblems.StatusOf });
+        admin.UseStatusCodePages();
         ListenUrl.TryParse(options.AdminUrl, out var adminListen, out _);
         var guard = new AdminGuard(
             proxy.Services.GetRequiredService<AdminCredentials>(),

@@ -1,6 +1,7 @@
 using ClusterLB.Node.Configuration;
 using ClusterLB.Node.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -50,7 +51,8 @@ public sealed class TestNode : IAsyncDisposable
     /// <summary>
     /// Starts a node with <paramref name="settings"/> over test defaults, and waits until it is ready.
     /// Unless <paramref name="configureTestTokens"/> is false, it accepts <see cref="WriteToken"/> and <see cref="ReadToken"/>.
-    /// <paramref name="services"/> adds services as an application embedding the node would, e.g. named policies.
+    /// <paramref name="services"/> adds services as an application embedding the node would, e.g. named policies;
+    /// <paramref name="adminEndpoints"/> maps more endpoints on the admin listener, behind its guard and error handling.
     /// </summary>
     public static async Task<TestNode> StartAsync(
         IDictionary<string, string?> settings,
@@ -58,7 +60,8 @@ public sealed class TestNode : IAsyncDisposable
         CapturedLogs? logs = null,
         bool waitUntilReady = true,
         bool configureTestTokens = true,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Action<IEndpointRouteBuilder>? adminEndpoints = null)
     {
         dataDirectory ??= TempDirectory.Create("clusterlb-node");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -92,6 +95,7 @@ public sealed class TestNode : IAsyncDisposable
         Assert.Empty(configuration.Errors);
 
         var node = ClusterLBNode.Build(builder, configuration);
+        adminEndpoints?.Invoke(node.AdminRoutes);
         try
         {
             await node.StartAsync();

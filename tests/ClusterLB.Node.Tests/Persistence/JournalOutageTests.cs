@@ -31,7 +31,7 @@ public sealed class JournalOutageTests(ITestOutputHelper output)
 
         var refused = await node.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/beta", new { address = backends[1].Url });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!;
+        var error = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!;
         Assert.StartsWith("journal unavailable: ", error);
         Assert.DoesNotContain("Password", error, StringComparison.OrdinalIgnoreCase);
         output.WriteLine(error);
@@ -42,7 +42,7 @@ public sealed class JournalOutageTests(ITestOutputHelper output)
         var stopwatch = Stopwatch.StartNew();
         var again = await node.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/beta", new { address = backends[1].Url });
         Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
-        Assert.StartsWith("journal unavailable: ", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.StartsWith("journal unavailable: ", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"refused in {stopwatch.Elapsed}, not at once");
         Assert.Equal(HttpStatusCode.OK, (await node.Proxy.GetAsync("/a/")).StatusCode);
         Assert.True((await node.Admin.GetAsync("/healthz/ready")).IsSuccessStatusCode, "the node stays ready: it serves the table it has");
@@ -104,7 +104,7 @@ public sealed class JournalOutageTests(ITestOutputHelper output)
             {
                 using var refused = await other.Admin.PutAsJsonAsync("/admin/clusters/one/destinations/beta", new { address = backends[1].Url });
                 return refused.StatusCode == HttpStatusCode.ServiceUnavailable
-                    && (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()!.StartsWith("journal unavailable: ", StringComparison.Ordinal);
+                    && (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()!.StartsWith("journal unavailable: ", StringComparison.Ordinal);
             },
             TimeSpan.FromSeconds(20),
             "a change through the other node refused with the journal's cause");

@@ -119,5 +119,5 @@ public sealed class AdminGuard(AdminCredentials credentials, AdminOptions option
         MediaTypeHeaderValue.TryParse(contentType, out var media) && media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
     private static Task RefuseAsync(HttpContext context, int status, string error) =>
-        Results.Json(new { error }, statusCode: status).ExecuteAsync(context);
+        AdminProblems.WriteAsync(context, AdminProblems.Failed(status, error));
 }
