@@ -9,17 +9,17 @@ namespace ClusterLB.Dashboard.Tests;
 
 /// <summary>Who gets what from the dashboard of one real node: assets for anyone, data for a token, changes for a write token.</summary>
 [Collection(DashboardCollection.Name)]
-public sealed class DashboardAccessTests(Infrastructure.Browser browser, ITestOutputHelper output)
+public sealed class DashboardAccessTests(HeadlessChromium browser, ITestOutputHelper output)
 {
     [Fact]
     public async Task A_wrong_token_stays_on_the_login_form_with_the_nodes_reason()
     {
         var shots = new Screenshots("wrong-token", output);
         await using var node = await TestNode.StartAsync(new Dictionary<string, string?>());
-        var (context, page) = await browser.OpenAsync(Dashboard.Url(node));
+        var (context, page) = await browser.OpenAsync(DashboardPage.Url(node));
         await using var _ = context;
 
-        await Dashboard.LogInAsync(page, "not-the-token");
+        await DashboardPage.LogInAsync(page, "not-the-token");
 
         await Expect(page.GetByTestId("login-error")).ToContainTextAsync("not valid");
         await Expect(page.GetByTestId("members")).ToBeHiddenAsync();
@@ -38,11 +38,11 @@ public sealed class DashboardAccessTests(Infrastructure.Browser browser, ITestOu
             change.EnsureSuccessStatusCode();
         }
 
-        var current = await Dashboard.TableVersionAsync(node);
-        var (context, page) = await browser.OpenAsync(Dashboard.Url(node));
+        var current = await DashboardPage.TableVersionAsync(node);
+        var (context, page) = await browser.OpenAsync(DashboardPage.Url(node));
         await using var _ = context;
 
-        await Dashboard.LogInAndWaitAsync(page, TestNode.ReadToken, "test-node");
+        await DashboardPage.LogInAndWaitAsync(page, TestNode.ReadToken, "test-node");
         await Expect(page.GetByTestId("member-test-node")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("destination-app-b1")).ToBeVisibleAsync();
         await page.GetByTestId($"rollback-{current - 1}").ClickAsync();
@@ -50,7 +50,7 @@ public sealed class DashboardAccessTests(Infrastructure.Browser browser, ITestOu
 
         await Expect(page.GetByTestId("history-message")).ToContainTextAsync("403");
         await Expect(page.GetByTestId("history-message")).ToContainTextAsync("may only read");
-        Assert.Equal(current, await Dashboard.TableVersionAsync(node));
+        Assert.Equal(current, await DashboardPage.TableVersionAsync(node));
         await shots.TakeAsync(page, "rollback-refused");
     }
 

@@ -9,7 +9,7 @@ namespace ClusterLB.Dashboard.Tests;
 
 /// <summary>The dashboard of a real three-node cluster with real backends, in a real headless browser.</summary>
 [Collection(DashboardCollection.Name)]
-public sealed class LiveDashboardTests(Infrastructure.Browser browser, ITestOutputHelper output)
+public sealed class LiveDashboardTests(HeadlessChromium browser, ITestOutputHelper output)
 {
     private static readonly TimeSpan ClusterDeadline = TimeSpan.FromSeconds(30);
 
@@ -22,13 +22,13 @@ public sealed class LiveDashboardTests(Infrastructure.Browser browser, ITestOutp
         await using var b3 = await StoppableBackend.StartAsync("b3");
         await using var cluster = await TestCluster.StartAsync(3, ProbedCluster(b1, b2, b3));
 
-        var (context, page) = await browser.OpenAsync(Dashboard.Url(cluster[0]));
+        var (context, page) = await browser.OpenAsync(DashboardPage.Url(cluster[0]));
         await using var _ = context;
         await Expect(page.GetByTestId("login")).ToBeVisibleAsync();
         await shots.TakeAsync(page, "login");
 
         // Logged in: the three members, each Up and reachable.
-        await Dashboard.LogInAndWaitAsync(page, TestNode.WriteToken, "node-1");
+        await DashboardPage.LogInAndWaitAsync(page, TestNode.WriteToken, "node-1");
         await Expect(page.Locator("#members tbody tr[data-state=up]")).ToHaveCountAsync(3, new() { Timeout = 15_000 });
         foreach (var name in new[] { "node-1", "node-2", "node-3" })
         {
@@ -55,7 +55,7 @@ public sealed class LiveDashboardTests(Infrastructure.Browser browser, ITestOutp
         await Expect(b2Row).ToHaveAttributeAsync("data-health", "Healthy", new() { Timeout = 15_000 });
         await b2.StopAsync();
         await Eventually.True(
-            async () => (await Dashboard.ObservedDestinationAsync(cluster[0], "app", "b2"))?.GetProperty("health").GetString() == "Unhealthy",
+            async () => (await DashboardPage.ObservedDestinationAsync(cluster[0], "app", "b2"))?.GetProperty("health").GetString() == "Unhealthy",
             ClusterDeadline,
             "the API reports b2 Unhealthy");
         await Expect(b2Row).ToHaveAttributeAsync("data-health", "Unhealthy", new() { Timeout = 5_000 });
@@ -65,7 +65,7 @@ public sealed class LiveDashboardTests(Infrastructure.Browser browser, ITestOutp
         await shots.TakeAsync(page, "backend-unhealthy");
 
         // A change through the API appears in the history; its diff shows it; rolling back makes a new version.
-        var before = await Dashboard.TableVersionAsync(cluster[0]);
+        var before = await DashboardPage.TableVersionAsync(cluster[0]);
         using (var change = await cluster[1].Admin.PutAsJsonAsync("/admin/routes/extra", new { clusterId = "app", match = new { path = "/extra/{**rest}" } }))
         {
             Assert.True(change.IsSuccessStatusCode, $"the route change was refused: {(int)change.StatusCode} {await change.Content.ReadAsStringAsync()}");
@@ -83,14 +83,14 @@ public sealed class LiveDashboardTests(Infrastructure.Browser browser, ITestOutp
         var rolledBack = changed + 1;
         await Expect(page.GetByTestId("history-message")).ToContainTextAsync($"now v{rolledBack}");
         await Expect(page.GetByTestId($"history-{rolledBack}")).ToContainTextAsync($"rollback to v{before}");
-        Assert.Equal(rolledBack, await Dashboard.TableVersionAsync(cluster[2]));
+        Assert.Equal(rolledBack, await DashboardPage.TableVersionAsync(cluster[2]));
         await cluster.WaitForVersionAsync(rolledBack);
         await shots.TakeAsync(page, "rolled-back");
 
         // Node 3 stops: node 1's dashboard marks it (unreachable, leaving or gone), and node 3's own page says it stopped answering.
-        var (context3, page3) = await browser.OpenAsync(Dashboard.Url(cluster[2]));
+        var (context3, page3) = await browser.OpenAsync(DashboardPage.Url(cluster[2]));
         await using var __ = context3;
-        await Dashboard.LogInAndWaitAsync(page3, TestNode.WriteToken, "node-3");
+        await DashboardPage.LogInAndWaitAsync(page3, TestNode.WriteToken, "node-3");
         await cluster.StopNodeAsync(2);
         await page.WaitForFunctionAsync(
             "() => { const row = document.querySelector('[data-testid=\"member-node-3\"]'); return !row || row.dataset.state !== 'up'; }",

@@ -37,12 +37,14 @@ public static class DashboardPages
     public static void Map(WebApplication admin)
     {
         admin.MapGet("/", () => Results.Redirect(Root));
-        admin.MapGet("/dashboard", () => Results.Redirect(Root));
         foreach (var (path, asset) in Assets)
         {
-            admin.MapGet(path, (HttpContext context) => Serve(context, asset));
+            admin.MapGet(path, (HttpContext context) => IsWithoutSlash(context.Request) ? Results.Redirect(Root) : Serve(context, asset));
         }
     }
+
+    // Routing matches /dashboard as /dashboard/; the page needs the slash for its relative links.
+    private static bool IsWithoutSlash(HttpRequest request) => request.Path == "/dashboard";
 
     private static IResult Serve(HttpContext context, Asset asset)
     {

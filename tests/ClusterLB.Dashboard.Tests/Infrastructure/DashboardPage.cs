@@ -6,7 +6,7 @@ using static Microsoft.Playwright.Assertions;
 namespace ClusterLB.Dashboard.Tests.Infrastructure;
 
 /// <summary>The dashboard as a user drives it, and the admin API it reads, for one node.</summary>
-public static class Dashboard
+public static class DashboardPage
 {
     public static string Url(TestNode node) => new Uri(new Uri(node.Node.AdminUrl), "/dashboard/").ToString();
 

@@ -6,7 +6,7 @@ namespace ClusterLB.Dashboard.Tests.Infrastructure;
 /// Debian's chromium, driven by Playwright's bundled driver: one headless browser for the test run,
 /// each test in its own browser context (its own session storage). Playwright never downloads a browser here.
 /// </summary>
-public sealed class Browser : IAsyncLifetime
+public sealed class HeadlessChromium : IAsyncLifetime
 {
     /// <summary>Where the browser is looked for; CLUSTERLB_CHROMIUM names another.</summary>
     public static readonly string[] Candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -60,7 +60,7 @@ public sealed class Browser : IAsyncLifetime
 
 /// <summary>Dashboard tests share one browser and run one at a time: each starts real nodes of its own.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class DashboardCollection : ICollectionFixture<Browser>
+public sealed class DashboardCollection : ICollectionFixture<HeadlessChromium>
 {
     public const string Name = "dashboard";
 }
