@@ -173,7 +173,15 @@
   function renderHistory(history) {
     historyVersion = history.version;
     const body = $('history').tBodies[0];
-    body.replaceChildren(...(history.entries || []).map(entry => {
+    const entries = history.entries || [];
+    if (entries.length === 0) {
+      const tr = element('tr');
+      tr.append(cell('No versions yet: the routing table has not been written.'));
+      tr.firstChild.colSpan = 5;
+      body.replaceChildren(tr);
+      return;
+    }
+    body.replaceChildren(...entries.map(entry => {
       const v = entry.version;
       const tr = element('tr', undefined, { 'data-testid': `history-${v}` });
       const actions = element('span');
