@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClusterLB.Cli.Output;
 using ClusterLB.Core.Affinity;
-using ClusterLB.Core.Hashing;
 using ClusterLB.Core.LoadBalancing;
 using ClusterLB.Core.Routing;
 
@@ -37,10 +36,8 @@ internal static class KeyCommand
             var states = (await context.GetAsync("/admin/cluster")).Json()["destinations"]?.AsArray()
                 .Where(d => Tables.Text(d?["cluster"]) == clusterId)
                 .ToDictionary(d => Tables.Text(d!["destination"])!, d => d!, StringComparer.Ordinal) ?? [];
-            var available = placement.Ids.Select(id => states.TryGetValue(id, out var d) && IsAvailable(d, placement.SessionsStayWhileDraining)).ToArray();
-            var now = placement.Home >= 0 && available[placement.Home]
-                ? placement.Home
-                : KeyedAffinity.Pick(StableHash.Of(context.Value(key)), placement.Hashes, available);
+            var available = placement.Ids.Select(id => states.TryGetValue(id, out var d) && IsAvailable(placement, d)).ToArray();
+            var now = placement.Decide(available).Index;
 
             var result = new JsonObject
             {
@@ -70,31 +67,12 @@ internal static class KeyCommand
     }
 
     /// <summary>A key's home among a cluster's configured destinations (ordinal by id), as the node's policy finds it.</summary>
-    internal static Placement Place(ClusterDefinition cluster, string key)
-    {
-        var ids = cluster.Destinations.Keys.Order(StringComparer.Ordinal).ToArray();
-        var hashes = ids.Select(id => StableHash.Of(id)).ToArray();
-        var keyHash = StableHash.Of(key);
-        if (cluster.SessionAffinity is { Enabled: not false, Policy: { } policy } && policy.StartsWith("Keyed", StringComparison.OrdinalIgnoreCase))
-        {
-            var maglev = string.Equals(cluster.Metadata?.GetValueOrDefault(KeyHashingAlgorithms.MetadataKey), KeyHashingAlgorithms.Maglev, StringComparison.OrdinalIgnoreCase);
-            var home = maglev ? MaglevTable.Build(hashes).Lookup(keyHash) : KeyedAffinity.Pick(keyHash, hashes, default);
-            return new Placement(ids, hashes, home, SessionsStayWhileDraining: true, $"{policy} affinity, {(maglev ? KeyHashingAlgorithms.Maglev : KeyHashingAlgorithms.Rendezvous)}");
-        }
+    internal static KeyPlacement Place(ClusterDefinition cluster, string key) =>
+        KeyPlacement.Of(cluster, key)
+        ?? throw new CliFailure(ExitCodes.Refused, $"cluster '{cluster.ClusterId}' does not route by key (no keyed affinity, not {LoadBalancingPolicyNames.ConsistentHash})");
 
-        if (string.Equals(cluster.LoadBalancingPolicy, LoadBalancingPolicyNames.ConsistentHash, StringComparison.OrdinalIgnoreCase))
-        {
-            return new Placement(ids, hashes, ConsistentHashing.BuildTable(hashes).Lookup(keyHash), SessionsStayWhileDraining: false, $"{LoadBalancingPolicyNames.ConsistentHash}, Maglev");
-        }
-
-        throw new CliFailure(ExitCodes.Refused, $"cluster '{cluster.ClusterId}' does not route by key (no keyed affinity, not {LoadBalancingPolicyNames.ConsistentHash})");
-    }
-
-    // Keyed affinity keeps a draining destination's sessions until the drain timeout; a balancer sends it nothing new.
-    private static bool IsAvailable(JsonNode destination, bool sessionsStayWhileDraining) =>
-        Tables.Text(destination["health"]) != "Unhealthy"
-        && Tables.Text(destination["adminState"]) is not nameof(DestinationAdminState.Maintenance)
-        && (sessionsStayWhileDraining || Tables.Text(destination["adminState"]) != nameof(DestinationAdminState.Draining));
-
-    internal sealed record Placement(string[] Ids, ulong[] Hashes, int Home, bool SessionsStayWhileDraining, string Hashing);
+    private static bool IsAvailable(KeyPlacement placement, JsonNode destination) =>
+        placement.IsAvailable(
+            Tables.Text(destination["health"]) == "Unhealthy",
+            Enum.TryParse<DestinationAdminState>(Tables.Text(destination["adminState"]), out var state) ? state : DestinationAdminState.Active);
 }

@@ -13,6 +13,7 @@ public sealed class AffinityOverrides
 {
     private readonly ConcurrentDictionary<OverrideKey, AffinityOverride> _entries = new();
     private Action<OverrideKey, AffinityOverride?, bool>? _changes;
+    private readonly ConcurrentDictionary<string, long> _evictionsByCluster = new(StringComparer.Ordinal);
     private long _evictions;
     private volatile bool _loaded;
 
@@ -84,7 +85,29 @@ public sealed class AffinityOverrides
 
     internal void MarkLoaded() => _loaded = true;
 
-    internal void CountEvictions(int evicted) => Interlocked.Add(ref _evictions, evicted);
+    /// <summary>Overrides of <paramref name="clusterId"/> dropped because the table was full.</summary>
+    public long EvictionsOf(string clusterId) => _evictionsByCluster.GetValueOrDefault(clusterId);
+
+    /// <summary>Overrides held per cluster; walks the table, so for admin reads, not requests.</summary>
+    public IReadOnlyDictionary<string, int> CountByCluster()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var key in _entries.Keys)
+        {
+            counts[key.ClusterId] = counts.GetValueOrDefault(key.ClusterId) + 1;
+        }
+
+        return counts;
+    }
+
+    internal void CountEvictions(IReadOnlyList<string> evictedClusters)
+    {
+        Interlocked.Add(ref _evictions, evictedClusters.Count);
+        foreach (var clusterId in evictedClusters)
+        {
+            _evictionsByCluster.AddOrUpdate(clusterId, 1, static (_, count) => count + 1);
+        }
+    }
 }
 
 /// <summary>Identifies an override: the cluster and the 64-bit hash of the affinity key.</summary>

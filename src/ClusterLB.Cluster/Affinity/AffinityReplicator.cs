@@ -247,10 +247,11 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
             written.AddRange(changes.Keys);
             _replicator.Tell(Dsl.Update(_keys[shard], OverrideShard.Empty(cap), WriteLocal.Instance, current =>
             {
-                var next = current.With(records, cap, nowMs, out var evicted);
+                var evictedClusters = new List<string>();
+                var next = current.With(records, cap, nowMs, out var evicted, evictedClusters);
                 if (evicted > 0)
                 {
-                    _overrides.CountEvictions(evicted);
+                    _overrides.CountEvictions(evictedClusters);
                 }
 
                 return next;

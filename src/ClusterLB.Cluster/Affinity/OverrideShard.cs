@@ -91,10 +91,11 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
     /// <summary>
     /// This shard with <paramref name="changes"/> applied at <paramref name="nowMs"/>, keeping at most
     /// <paramref name="cap"/> records; the number of records the cap evicted is returned in
-    /// <paramref name="evicted"/>. A change to a key whose held record is marked
+    /// <paramref name="evicted"/>, and the cluster of each evicted record is added to <paramref name="evictedClusters"/> when given.
+    /// A change to a key whose held record is marked
     /// <see cref="OverrideRecord.Returned"/> keeps the mark. The result's <see cref="Delta"/> holds the changes.
     /// </summary>
-    public OverrideShard With(IReadOnlyCollection<OverrideRecord> changes, int cap, long nowMs, out int evicted)
+    public OverrideShard With(IReadOnlyCollection<OverrideRecord> changes, int cap, long nowMs, out int evicted, List<string>? evictedClusters = null)
     {
         var sortedChanges = Sorted(changes);
         for (var i = 0; i < sortedChanges.Length; i++)
@@ -106,7 +107,7 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
         }
 
         var delta = new OverrideShard(Combine(Delta is null ? [] : Delta._records, sortedChanges, cap, nowMs, out _), cap, null);
-        return new OverrideShard(Combine(_records, sortedChanges, cap, nowMs, out evicted), cap, delta);
+        return new OverrideShard(Combine(_records, sortedChanges, cap, nowMs, out evicted, evictedClusters), cap, delta);
     }
 
     /// <summary>This shard without the records that expired by <paramref name="nowMs"/>.</summary>
@@ -208,7 +209,8 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
 
     // Merges two key-sorted runs in one pass: the per-key winner is kept, expired records are
     // dropped, and over the cap the lowest-ranked records go (keys seen once, least recently used first).
-    private static OverrideRecord[] Combine(ReadOnlySpan<OverrideRecord> a, ReadOnlySpan<OverrideRecord> b, int cap, long nowMs, out int evicted)
+    private static OverrideRecord[] Combine(
+        ReadOnlySpan<OverrideRecord> a, ReadOnlySpan<OverrideRecord> b, int cap, long nowMs, out int evicted, List<string>? evictedClusters = null)
     {
         var buffer = ArrayPool<OverrideRecord>.Shared.Rent(Math.Max(1, a.Length + b.Length));
         try
@@ -239,6 +241,11 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
             {
                 // Highest rank first, ties broken by key, so that every replica evicts the same records.
                 kept.Sort(static (x, y) => OverrideRecord.CompareRank(y, x) is var byRank and not 0 ? byRank : OverrideRecord.CompareKeys(x, y));
+                foreach (var dropped in kept[cap..])
+                {
+                    evictedClusters?.Add(dropped.ClusterId);
+                }
+
                 kept = kept[..cap];
                 kept.Sort(static (x, y) => OverrideRecord.CompareKeys(x, y));
             }

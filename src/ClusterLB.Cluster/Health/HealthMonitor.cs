@@ -36,7 +36,11 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     private readonly HealthSettings _settings;
     private readonly Func<HttpClient> _probeClient;
     private readonly TimeProvider _time;
+    private readonly HealthObservations? _observations;
     private readonly string _self;
+
+    /// <summary>How far back the passive counts in the observations reach.</summary>
+    private static readonly TimeSpan PassiveKept = TimeSpan.FromSeconds(10);
 
     private readonly BalancerMembers _membership = new();
     private RoutingTable _table = RoutingTable.Empty;
@@ -47,13 +51,15 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, PassiveCount> _window = new(StringComparer.Ordinal);
 
     /// <summary>Creates the monitor; see <see cref="Props"/>.</summary>
-    public HealthMonitor(IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings, Func<HttpClient> probeClient, TimeProvider time)
+    public HealthMonitor(
+        IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings, Func<HttpClient> probeClient, TimeProvider time, HealthObservations? observations)
     {
         _consumer = consumer;
         _counters = counters;
         _settings = settings;
         _probeClient = probeClient;
         _time = time;
+        _observations = observations;
         _self = _cluster.SelfAddress.ToString();
 
         Receive<ClusterEvent.CurrentClusterState>(state => OnMembership(state));
@@ -79,11 +85,13 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     /// <summary>
     /// Props of a monitor that hands verdicts to <paramref name="consumer"/>, probes with the clients
     /// <paramref name="probeClient"/> gives (the node's named client <see cref="ProbeClientName"/>), and
-    /// reads the time from <paramref name="time"/> (<see cref="TimeProvider.System"/> in production).
+    /// reads the time from <paramref name="time"/> (<see cref="TimeProvider.System"/> in production), and
+    /// publishes its recent probes and judged traffic to <paramref name="observations"/> when given.
     /// </summary>
     public static Props Props(
-        IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings, Func<HttpClient> probeClient, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new HealthMonitor(consumer, counters, settings, probeClient, time));
+        IHealthVerdictConsumer consumer, PassiveHealthCounters counters, HealthSettings settings, Func<HttpClient> probeClient, TimeProvider time,
+        HealthObservations? observations = null) =>
+        Akka.Actor.Props.Create(() => new HealthMonitor(consumer, counters, settings, probeClient, time, observations));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -172,6 +180,31 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         }
 
         PublishPending();
+        PublishObservations(now);
+    }
+
+    // What this node saw first hand as owner, for the member report; once per tick, never on request.
+    private void PublishObservations(DateTimeOffset now)
+    {
+        if (_observations is null)
+        {
+            return;
+        }
+
+        var since = now - PassiveKept;
+        _observations.Publish(_owned
+            .OrderBy(o => o.Key, StringComparer.Ordinal)
+            .Select(o =>
+            {
+                while (o.Value.Passive.TryPeek(out var oldest) && oldest.At <= since)
+                {
+                    o.Value.Passive.Dequeue();
+                }
+
+                var passive = o.Value.Passive.Count == 0 ? null : o.Value.Passive.Select(p => p.Count).Aggregate((a, b) => a.Add(b));
+                return new OwnedDestinationHealth(o.Key, o.Value.Probes.ToArray(), passive, (int)PassiveKept.TotalSeconds);
+            })
+            .ToList());
     }
 
     private void ShipCounts()
@@ -208,6 +241,14 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
     // One window of every node's traffic, judged per cluster so the ejection cap counts this tick's ejections too.
     private void JudgeWindow(DateTimeOffset now)
     {
+        foreach (var (key, window) in _window)
+        {
+            if (_owned.TryGetValue(key, out var observed))
+            {
+                observed.Passive.Enqueue((now, window));
+            }
+        }
+
         foreach (var byCluster in _window.GroupBy(w => _owned.TryGetValue(w.Key, out var o) ? o.Destination.ClusterId : null))
         {
             if (byCluster.Key is not { } clusterId || !_policies.TryGetValue(clusterId, out var policy) || !policy.Passive)
@@ -287,18 +328,24 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
 
     private static async Task<ProbeResult> ProbeAsync(HttpClient client, string key, string uri, TimeSpan timeout, string prober, TimeProvider time)
     {
+        var startedAt = time.GetTimestamp();
         try
         {
             using var deadline = new CancellationTokenSource(timeout, time);
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
             request.Headers.Add(ProberHeader, prober);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            return new ProbeResult(key, response.IsSuccessStatusCode, $"probe {(int)response.StatusCode}");
+            var status = (int)response.StatusCode;
+            return new ProbeResult(key, response.IsSuccessStatusCode, $"probe {status}", Record(response.IsSuccessStatusCode, status, null));
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException)
         {
-            return new ProbeResult(key, false, e is OperationCanceledException ? "probe timed out" : $"probe failed: {e.Message}");
+            var error = e is OperationCanceledException ? "probe timed out" : $"probe failed: {e.Message}";
+            return new ProbeResult(key, false, error, Record(false, null, error));
         }
+
+        ProbeRecord Record(bool ok, int? status, string? error) =>
+            new(time.GetUtcNow(), ok, status, Math.Round(time.GetElapsedTime(startedAt).TotalMilliseconds, 1), error);
     }
 
     private void OnProbeResult(ProbeResult result)
@@ -309,6 +356,12 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         }
 
         owned.Probing = false;
+        if (owned.Probes.Count == HealthObservations.ProbesKept)
+        {
+            owned.Probes.Dequeue();
+        }
+
+        owned.Probes.Enqueue(result.Record);
         Decide(result.Key, owned, owned.Judgement.Probe(result.Passed, policy.Thresholds), result.Reason);
     }
 
@@ -355,9 +408,13 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         public DateTimeOffset NextProbeAt { get; set; } = nextProbeAt;
 
         public bool Probing { get; set; }
+
+        public Queue<ProbeRecord> Probes { get; } = new(HealthObservations.ProbesKept);
+
+        public Queue<(DateTimeOffset At, PassiveCount Count)> Passive { get; } = new();
     }
 
-    private sealed record ProbeResult(string Key, bool Passed, string Reason);
+    private sealed record ProbeResult(string Key, bool Passed, string Reason, ProbeRecord Record);
 
     private sealed record Tick
     {

@@ -78,7 +78,8 @@ public static class ClusterLBAkka
                         services.GetRequiredService<PassiveHealthCounters>(),
                         services.GetRequiredService<HealthSettings>(),
                         () => probeClients.CreateClient(HealthMonitor.ProbeClientName),
-                        services.GetService<TimeProvider>() ?? TimeProvider.System),
+                        services.GetService<TimeProvider>() ?? TimeProvider.System,
+                        services.GetService<HealthObservations>()),
                     HealthMonitor.Name));
                 registry.Register<AffinityReplicator>(system.ActorOf(
                     AffinityReplicator.Props(

@@ -15,6 +15,9 @@ public sealed record RoutingTable
     /// <summary>Number of changes applied since the table was created; 0 for the empty table.</summary>
     public long Version { get; init; }
 
+    /// <summary>When the writer accepted the change that made this version (the event's time); null for a table read from configuration.</summary>
+    public DateTimeOffset? ChangedAt { get; init; }
+
     /// <summary>Routes by route id.</summary>
     public ImmutableSortedDictionary<string, RouteDefinition> Routes { get; init; } =
         ImmutableSortedDictionary<string, RouteDefinition>.Empty.WithComparers(StringComparer.Ordinal);
@@ -48,7 +51,7 @@ public sealed record RoutingTable
             admin.ClusterId, d => d.SetItem(admin.DestinationId, DestinationAdmin.With(d[admin.DestinationId], admin.State, admin.Weight, admin.At))),
         DestinationRemoved removed => WithDestinations(removed.ClusterId, d => d.Remove(removed.DestinationId)),
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.GetType().Name, "Unknown routing-table event."),
-    }) with { Version = Version + 1 };
+    }) with { Version = Version + 1, ChangedAt = change.At };
 
     private RoutingTable WithDestinations(
         string clusterId,
@@ -64,5 +67,5 @@ public sealed record RoutingTable
     /// canonical JSON form, since the definitions hold collections that records compare by reference.
     /// </summary>
     public bool HasSameContentAs(RoutingTable other) =>
-        RoutingTableJson.Canonical(this with { Version = 0 }) == RoutingTableJson.Canonical(other with { Version = 0 });
+        RoutingTableJson.Canonical(this with { Version = 0, ChangedAt = null }) == RoutingTableJson.Canonical(other with { Version = 0, ChangedAt = null });
 }

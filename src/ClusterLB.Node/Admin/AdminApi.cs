@@ -45,5 +45,6 @@ public static class AdminApi
         HistoryApi.Map(admin, node);
         ExportImportApi.Map(admin, node);
         CacheApi.Map(admin, node);
+        ObserveApi.Map(admin, node);
     }
 }

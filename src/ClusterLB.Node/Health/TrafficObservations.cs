@@ -22,19 +22,31 @@ internal static class TrafficObservations
         var counters = pipeline.ApplicationServices.GetRequiredService<PassiveHealthCounters>();
         var state = pipeline.ApplicationServices.GetRequiredService<NodeState>();
         var metrics = pipeline.ApplicationServices.GetRequiredService<ProxyMetrics>();
+        var traffic = pipeline.ApplicationServices.GetRequiredService<TrafficRecorder>();
         pipeline.Use(async (context, next) =>
         {
             var startedAt = Stopwatch.GetTimestamp();
             await next();
+            var endedAt = Stopwatch.GetTimestamp();
             var error = context.GetForwarderErrorFeature()?.Error;
-            state.CountRequest(error is { } e && e is not (ForwarderError.None or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled));
+            var clientGone = error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled;
+            var proxyError = error is { } e && e is not ForwarderError.None && !clientGone;
+            state.CountRequest(proxyError);
+            // A failure for the observe API: the proxy's own error answer or the backend's 5xx; never a client that went away.
+            var failed = proxyError || (!clientGone && context.Response.StatusCode >= StatusCodes.Status500InternalServerError);
             if (context.GetReverseProxyFeature() is { ProxiedDestination: { } destination } feature)
             {
                 var routeTimedOutWithoutBody = error == ForwarderError.RequestCanceled
                     && context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true
                     && !RequestBodies.Announced(context.Request);
-                counters.Record(feature.Cluster.Config.ClusterId, destination.DestinationId, DestinationFaults.IsDestinationFault(error, context.Response.StatusCode, routeTimedOutWithoutBody));
-                metrics.RequestProxied(feature.Route.Config.RouteId, feature.Cluster.Config.ClusterId, destination.DestinationId, context.Response.StatusCode, startedAt);
+                var clusterId = feature.Cluster.Config.ClusterId;
+                counters.Record(clusterId, destination.DestinationId, DestinationFaults.IsDestinationFault(error, context.Response.StatusCode, routeTimedOutWithoutBody));
+                metrics.RequestProxied(feature.Route.Config.RouteId, clusterId, destination.DestinationId, context.Response.StatusCode, startedAt, endedAt);
+                traffic.Record(clusterId, destination, startedAt, endedAt, failed);
+            }
+            else
+            {
+                traffic.Record(null, null, startedAt, endedAt, failed);
             }
         });
         return pipeline;

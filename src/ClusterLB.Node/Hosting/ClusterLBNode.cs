@@ -106,6 +106,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, WithdrawingLifetime>();
         builder.Services.AddSingleton<NodeState>();
         builder.Services.AddSingleton<PassiveHealthCounters>();
+        builder.Services.AddSingleton<HealthObservations>();
         builder.Services.AddHttpClient(HealthMonitor.ProbeClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) });
         builder.Services.AddSingleton<AffinityOverrides>();

@@ -15,6 +15,7 @@ internal static class NodeTelemetry
     public static void AddNodeTelemetry(this WebApplicationBuilder builder, MetricsOptions metrics, LogFormatOptions logging)
     {
         builder.Services.AddSingleton<ProxyMetrics>();
+        builder.Services.AddSingleton<TrafficRecorder>();
         if (metrics.Enabled)
         {
             builder.Services.AddOpenTelemetry().WithMetrics(meters => meters

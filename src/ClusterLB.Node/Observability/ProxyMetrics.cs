@@ -53,7 +53,7 @@ public sealed class ProxyMetrics
     }
 
     /// <summary>Records one proxied request.</summary>
-    public void RequestProxied(string route, string cluster, string destination, int status, long startedAt)
+    public void RequestProxied(string route, string cluster, string destination, int status, long startedAt, long endedAt)
     {
         if (!_requests.Enabled)
         {
@@ -67,7 +67,7 @@ public sealed class ProxyMetrics
             { "destination", destination },
             { "status_class", StatusClass(status) },
         };
-        _requests.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, tags);
+        _requests.Record(Stopwatch.GetElapsedTime(startedAt, endedAt).TotalSeconds, tags);
     }
 
     /// <summary>Records that <paramref name="destination"/> of <paramref name="cluster"/> became <paramref name="health"/>.</summary>

@@ -26,13 +26,23 @@ public sealed class NodeState
     private long _proxyErrors;
     private volatile bool _stopping;
 
-    private sealed record Applied(RoutingTable Table, TableSource Source);
+    private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
+
+    private sealed record Applied(RoutingTable Table, TableSource Source, double? LagSeconds);
 
     /// <summary>The routing table the proxy runs; null until the first one is applied.</summary>
     public RoutingTable? AppliedTable => _applied?.Table;
 
     /// <summary>Where <see cref="AppliedTable"/> came from.</summary>
     public TableSource TableSource => _applied?.Source ?? TableSource.None;
+
+    /// <summary>
+    /// Replication lag of the routing table: seconds from the writer's acceptance of the version this node
+    /// runs (<see cref="RoutingTable.ChangedAt"/>, the event's time) until this node applied it; 0 for a
+    /// version accepted before this node started; null until a table from the cluster was applied.
+    /// Measured across two clocks when the writer runs on another host.
+    /// </summary>
+    public double? ReplicationLagSeconds => _applied?.LagSeconds;
 
     /// <summary>Sum of the sequences of the verdicts applied; -1 until the cluster's verdicts were read.</summary>
     public long VerdictVersion => Interlocked.Read(ref _verdictVersion);
@@ -47,7 +57,17 @@ public sealed class NodeState
     public bool Stopping => _stopping;
 
     /// <summary>Records that the proxy now runs <paramref name="table"/>.</summary>
-    public void TableApplied(RoutingTable table, TableSource source) => _applied = new Applied(table, source);
+    public void TableApplied(RoutingTable table, TableSource source)
+    {
+        var lag = source != TableSource.Cluster ? null
+            : _applied is { Source: TableSource.Cluster, Table.Version: var running } && running == table.Version ? _applied.LagSeconds
+            : table.ChangedAt is not { } changedAt || changedAt < StartedAt ? 0
+            : Math.Max(0, (DateTimeOffset.UtcNow - changedAt).TotalSeconds);
+        _applied = new Applied(table, source, lag);
+    }
+
+    /// <summary>The verdict this node applies to the destination with <paramref name="key"/> (<c>cluster/destination</c>), if any.</summary>
+    public ReplicatedVerdict? VerdictOf(string key) => _verdicts.TryGetValue(key, out var verdict) ? verdict : null;
 
     /// <summary>Records the verdicts the proxy now applies.</summary>
     public void VerdictsApplied(IReadOnlyDictionary<string, ReplicatedVerdict> verdicts)
