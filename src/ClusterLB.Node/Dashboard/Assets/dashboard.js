@@ -136,7 +136,7 @@
         if (lastAnswer) renderDestinations(lastAnswer.destinations || []);
       });
       const health = d.health || 'Unknown';
-      const verdict = element('span', health, { class: `verdict verdict-${health.toLowerCase()}` });
+      const verdict = element('span', health, { class: `verdict verdict-${health.toLowerCase()}`, title: d.healthReason || '' });
       tr.dataset.health = health;
       tr.append(
         cell(toggle),
@@ -158,8 +158,13 @@
   function detailsRow(d, key) {
     const tr = element('tr', undefined, { id: `details-${key}`, class: 'details', 'data-testid': `details-${key}` });
     const td = element('td', undefined, { colspan: '10' });
-    const flags = [d.passive ? `passive: ${typeof d.passive === 'object' ? JSON.stringify(d.passive) : d.passive}` : null, d.ejected ? 'ejected' : null].filter(Boolean);
-    if (flags.length) td.append(element('p', flags.join(' · ')));
+    const facts = [
+      d.healthReason ? `Verdict ${d.health || 'Unknown'}${d.healthSince ? ` since ${time(d.healthSince)}` : ''}: ${d.healthReason}` : null,
+      d.passive ? `Real traffic over the last ${d.passive.seconds} s: ${d.passive.requests} requests, ${d.passive.failures} failed, ${d.passive.consecutiveFailures} in a row` : null,
+      d.ejected ? `Ejected by outlier detection until ${time(d.ejected.until)} (${d.ejected.ejections} times): ${d.ejected.reason}` : null,
+      d.address ? `Address ${d.address}` : null,
+    ].filter(Boolean);
+    for (const fact of facts) td.append(element('p', fact));
     td.append(element('h3', 'Recent probes'));
     td.append(smallTable(['At', 'OK', 'Status', 'Time', 'Error'],
       (d.recentProbes || []).map(p => [time(p.at), p.ok ? 'yes' : 'no', p.status ?? dash, withUnit(p.ms, 'ms', 0), p.error || ''])));
