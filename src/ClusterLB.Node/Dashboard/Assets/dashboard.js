@@ -96,7 +96,8 @@
 
   function renderMembers(nodes) {
     const body = $('members').tBodies[0];
-    body.replaceChildren(...nodes.map(n => {
+    const byName = [...nodes].sort((a, b) => String(a.node || a.address).localeCompare(String(b.node || b.address)));
+    body.replaceChildren(...byName.map(n => {
       const tr = element('tr', undefined, { 'data-testid': `member-${n.node || n.address}` });
       const gone = GONE.has(n.status);
       tr.dataset.state = !n.reachable ? 'unreachable' : gone ? 'gone' : String(n.status).toLowerCase();
