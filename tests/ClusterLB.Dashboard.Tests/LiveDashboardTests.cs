@@ -85,6 +85,7 @@ public sealed class LiveDashboardTests(HeadlessChromium browser, ITestOutputHelp
         await Expect(page.GetByTestId($"history-{rolledBack}")).ToContainTextAsync($"rollback to v{before}");
         Assert.Equal(rolledBack, await DashboardPage.TableVersionAsync(cluster[2]));
         await cluster.WaitForVersionAsync(rolledBack);
+        await Expect(page.Locator("#members [data-field=table]")).ToHaveTextAsync([$"v{rolledBack}", $"v{rolledBack}", $"v{rolledBack}"], new() { Timeout = 10_000 });
         await shots.TakeAsync(page, "rolled-back");
 
         // Node 3 stops: node 1's dashboard marks it (unreachable, leaving or gone), and node 3's own page says it stopped answering.

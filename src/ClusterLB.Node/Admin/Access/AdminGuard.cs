@@ -7,9 +7,9 @@ namespace ClusterLB.Node.Admin.Access;
 
 /// <summary>
 /// The admin listener's front door. Every request except <c>/healthz/*</c> must name one of the
-/// listener's hosts (DNS rebinding); every one except those and the dashboard's assets must carry a bearer token (401), have a role that allows the method
-/// (403) and, to change anything, a JSON body within the size cap (415, 413; a DELETE without a
-/// body needs no type). Nothing behind it
+/// listener's hosts (DNS rebinding); every one except those and reads of the dashboard's assets must
+/// carry a bearer token (401), have a role that allows the method (403) and, to change anything, a
+/// JSON body within the size cap (415, 413; a DELETE without a body needs no type). Nothing behind it
 /// runs for a refused request, so a refused request changes nothing.
 /// </summary>
 public sealed class AdminGuard(AdminCredentials credentials, AdminOptions options, IReadOnlyCollection<string> hostNames, ILogger logger)
