@@ -28,6 +28,23 @@ public sealed class DashboardAccessTests(HeadlessChromium browser, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_token_refused_mid_session_returns_to_the_login_form_with_the_reason()
+    {
+        var shots = new Screenshots("refused-mid-session", output);
+        await using var node = await TestNode.StartAsync(new Dictionary<string, string?>());
+        var (context, page) = await browser.OpenAsync(DashboardPage.Url(node));
+        await using var _ = context;
+        await DashboardPage.LogInAndWaitAsync(page, TestNode.ReadToken, "test-node");
+
+        // As if the token were revoked: the next refresh is refused.
+        await page.EvaluateAsync("() => sessionStorage.setItem('clusterlb-admin-token', 'revoked-token')");
+
+        await Expect(page.GetByTestId("login-error")).ToContainTextAsync("not valid", new() { Timeout = 10_000 });
+        await Expect(page.GetByTestId("members")).ToBeHiddenAsync();
+        await shots.TakeAsync(page, "back-at-login");
+    }
+
+    [Fact]
     public async Task A_read_only_token_sees_everything_but_its_rollback_is_refused_with_403()
     {
         var shots = new Screenshots("read-only", output);
@@ -92,9 +109,10 @@ public sealed class DashboardAccessTests(HeadlessChromium browser, ITestOutputHe
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        using (var post = await anonymous.PostAsync("/dashboard/", JsonContent.Create(new { })))
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Head })
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, post.StatusCode);
+            using var other = await anonymous.SendAsync(new HttpRequestMessage(method, "/dashboard/") { Content = method == HttpMethod.Post ? JsonContent.Create(new { }) : null });
+            Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
         }
 
         // The host check still applies to the assets (DNS rebinding).

@@ -27,10 +27,10 @@ public static class DashboardPages
 
     /// <summary>
     /// Whether <paramref name="request"/> asks for one of the dashboard's assets or its redirects: exactly
-    /// these paths, read only. The admin guard lets them in without a token, since they carry no data.
+    /// these paths, GET only. The admin guard lets them in without a token, since they carry no data.
     /// </summary>
     public static bool IsAsset(HttpRequest request) =>
-        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+        HttpMethods.IsGet(request.Method)
         && (request.Path == "/" || request.Path == "/dashboard" || Assets.ContainsKey(request.Path.Value ?? ""));
 
     /// <summary>Maps the dashboard's assets, and redirects <c>/</c> and <c>/dashboard</c> to it.</summary>
