@@ -3,6 +3,7 @@ using ClusterLB.Cluster.Affinity;
 using ClusterLB.Core.Affinity;
 using ClusterLB.Core.Hashing;
 using ClusterLB.Core.Routing;
+using ClusterLB.Node.Observability;
 using ClusterLB.Node.Routing;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
@@ -22,7 +23,8 @@ namespace ClusterLB.Node.Affinity;
 /// <see cref="AffinitySettings.OverrideRefreshInterval"/>), which protects it from eviction by keys
 /// seen only once.
 /// </summary>
-internal sealed class KeyedAffinityPolicy(string name, RequestKeyKind source, AffinityOverrides overrides, AffinitySettings settings, TimeProvider time)
+internal sealed class KeyedAffinityPolicy(
+    string name, RequestKeyKind source, AffinityOverrides overrides, AffinitySettings settings, TimeProvider time, ProxyMetrics? metrics = null)
     : ISessionAffinityPolicy
 {
     private static readonly ConditionalWeakTable<ClusterModel, DestinationRanking> Rankings = new();
@@ -49,6 +51,7 @@ internal sealed class KeyedAffinityPolicy(string name, RequestKeyKind source, Af
     {
         if (!RequestKeys.TryHash(context, new RequestKeySource(source, config.AffinityKeyName), settings.MaxKeyLength, out var keyHash, out var recordable))
         {
+            metrics?.AffinityMissed(cluster.ClusterId, AffinityMissReason.NoKey);
             return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
         }
 
@@ -81,7 +84,17 @@ internal sealed class KeyedAffinityPolicy(string name, RequestKeyKind source, Af
         var decision = KeyedAffinity.Decide(keyHash, ranking.Hashes, available, overrideIndex, home);
         if (decision.Index < 0)
         {
+            metrics?.AffinityMissed(clusterId, AffinityMissReason.NoDestination);
             return new AffinityResult(null, AffinityStatus.DestinationNotFound);
+        }
+
+        if (decision.Change == OverrideChange.Record)
+        {
+            metrics?.AffinityMissed(clusterId, AffinityMissReason.Moved);
+        }
+        else
+        {
+            metrics?.AffinityHit(clusterId, decision.Index == overrideIndex ? AffinityHitVia.Override : AffinityHitVia.Home);
         }
 
         if (decision.Change == OverrideChange.Record)

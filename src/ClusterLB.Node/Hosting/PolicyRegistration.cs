@@ -3,6 +3,7 @@ using ClusterLB.Core.Routing;
 using ClusterLB.Node.Affinity;
 using ClusterLB.Node.Health;
 using ClusterLB.Node.LoadBalancing;
+using ClusterLB.Node.Observability;
 using ClusterLB.Node.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.LoadBalancing;
@@ -23,7 +24,8 @@ internal static class PolicyRegistration
         foreach (var (name, source) in KeyedPolicies)
         {
             services.AddSingleton<ISessionAffinityPolicy>(s => new KeyedAffinityPolicy(
-                name, source, s.GetRequiredService<AffinityOverrides>(), s.GetRequiredService<AffinitySettings>(), s.GetRequiredService<TimeProvider>()));
+                name, source, s.GetRequiredService<AffinityOverrides>(), s.GetRequiredService<AffinitySettings>(), s.GetRequiredService<TimeProvider>(),
+                s.GetService<ProxyMetrics>()));
         }
 
         services.AddSingleton<IClusterChangeListener>(new KeyedAffinityWarmUp(KeyedPolicies.Select(p => p.Name)));

@@ -21,6 +21,8 @@ public sealed class ProxyMetrics
 
     private readonly Histogram<double> _requests;
     private readonly Counter<long> _healthTransitions;
+    private readonly Counter<long> _affinityHits;
+    private readonly Counter<long> _affinityMisses;
 
     /// <summary>Creates the instruments; the observable ones read the services when scraped.</summary>
     public ProxyMetrics(IMeterFactory meters, IServiceProvider services)
@@ -43,6 +45,14 @@ public sealed class ProxyMetrics
         meter.CreateObservableGauge(
             "clusterlb.affinity.overrides", () => services.GetRequiredService<AffinityOverrides>().Count,
             description: "Keys moved off their home destination, held by this node.");
+        _affinityHits = meter.CreateCounter<long>(
+            "clusterlb.affinity.hits", description: "Keyed requests sent where their key was pinned, by cluster and via (home: the key's hash; override: a recorded move).");
+        _affinityMisses = meter.CreateCounter<long>(
+            "clusterlb.affinity.misses",
+            description: "Keyed requests that could not go where their key was pinned, by cluster and reason (moved: home out, a new override recorded; no_key; no_destination).");
+        meter.CreateObservableGauge(
+            "clusterlb.replication.lag", () => ReplicationLag(services), unit: "s",
+            description: "Seconds from the writer accepting the routing-table version this node runs until this node applied it.");
         meter.CreateObservableCounter(
             "clusterlb.affinity.evictions", () => services.GetRequiredService<AffinityOverrides>().Evictions,
             description: "Overrides this node evicted to stay within the cap.");
@@ -70,6 +80,19 @@ public sealed class ProxyMetrics
         _requests.Record(Stopwatch.GetElapsedTime(startedAt, endedAt).TotalSeconds, tags);
     }
 
+    /// <summary>Counts a keyed request of <paramref name="cluster"/> that went where its key was pinned.</summary>
+    public void AffinityHit(string cluster, AffinityHitVia via) =>
+        _affinityHits.Add(1, new KeyValuePair<string, object?>("cluster", cluster), new("via", via == AffinityHitVia.Home ? "home" : "override"));
+
+    /// <summary>Counts a keyed request of <paramref name="cluster"/> that could not go where its key was pinned.</summary>
+    public void AffinityMissed(string cluster, AffinityMissReason reason) =>
+        _affinityMisses.Add(1, new KeyValuePair<string, object?>("cluster", cluster), new("reason", reason switch
+        {
+            AffinityMissReason.Moved => "moved",
+            AffinityMissReason.NoKey => "no_key",
+            _ => "no_destination",
+        }));
+
     /// <summary>Records that <paramref name="destination"/> of <paramref name="cluster"/> became <paramref name="health"/>.</summary>
     public void HealthChanged(string cluster, string destination, string health) =>
         _healthTransitions.Add(1, new KeyValuePair<string, object?>("cluster", cluster), new("destination", destination), new("health", health));
@@ -82,6 +105,9 @@ public sealed class ProxyMetrics
         < 500 => "4xx",
         _ => "5xx",
     };
+
+    private static IEnumerable<Measurement<double>> ReplicationLag(IServiceProvider services) =>
+        services.GetRequiredService<NodeState>().ReplicationLagSeconds is { } lag ? [new Measurement<double>(lag)] : [];
 
     private static int UpMembers(IServiceProvider services) =>
         services.GetService<ActorSystem>() is { } system
@@ -106,4 +132,27 @@ public sealed class ProxyMetrics
             new(status.Revalidated, new KeyValuePair<string, object?>("outcome", "revalidated")),
         ];
     }
+}
+
+/// <summary>How a keyed request found its pinned destination.</summary>
+public enum AffinityHitVia
+{
+    /// <summary>The key's home by hashing.</summary>
+    Home,
+
+    /// <summary>The destination a recorded override moved the key to.</summary>
+    Override,
+}
+
+/// <summary>Why a keyed request did not go where its key was pinned.</summary>
+public enum AffinityMissReason
+{
+    /// <summary>Its home (or override) is out: it moved, and the move is recorded as an override.</summary>
+    Moved,
+
+    /// <summary>The request carried no key.</summary>
+    NoKey,
+
+    /// <summary>No destination could take it.</summary>
+    NoDestination,
 }

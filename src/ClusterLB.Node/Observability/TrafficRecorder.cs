@@ -15,6 +15,9 @@ namespace ClusterLB.Node.Observability;
 /// </summary>
 public sealed class TrafficRecorder
 {
+    /// <summary>At most this many destinations, the busiest, go into a report, which must stay well within a remoting frame.</summary>
+    public const int MaxReportedDestinations = 100;
+
     private readonly ConcurrentDictionary<DestinationState, DestinationWindow> _destinations = new(ReferenceEqualityComparer.Instance);
     private readonly TrafficWindow _node;
     private readonly int _seconds;
@@ -48,7 +51,8 @@ public sealed class TrafficRecorder
 
     /// <summary>
     /// The node's traffic over the window before the current second, and each destination's that had
-    /// any; destinations idle for a whole window are forgotten (removed destinations do not linger).
+    /// any (the <see cref="MaxReportedDestinations"/> busiest); destinations idle for a whole window are
+    /// forgotten (removed destinations do not linger).
     /// </summary>
     public (TrafficSummary Node, IReadOnlyList<DestinationTraffic> Destinations) Read()
     {
@@ -65,6 +69,11 @@ public sealed class TrafficRecorder
             {
                 _destinations.TryRemove(state, out _);
             }
+        }
+
+        if (destinations.Count > MaxReportedDestinations)
+        {
+            destinations = destinations.OrderByDescending(d => d.Requests).Take(MaxReportedDestinations).ToList();
         }
 
         destinations.Sort((a, b) => (string.CompareOrdinal(a.Cluster, b.Cluster), string.CompareOrdinal(a.Destination, b.Destination)) switch

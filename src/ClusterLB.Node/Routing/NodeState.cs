@@ -26,7 +26,7 @@ public sealed class NodeState
     private long _proxyErrors;
     private volatile bool _stopping;
 
-    private static readonly DateTimeOffset StartedAt = DateTimeOffset.UtcNow;
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
 
     private sealed record Applied(RoutingTable Table, TableSource Source, double? LagSeconds);
 
@@ -61,7 +61,7 @@ public sealed class NodeState
     {
         var lag = source != TableSource.Cluster ? null
             : _applied is { Source: TableSource.Cluster, Table.Version: var running } && running == table.Version ? _applied.LagSeconds
-            : table.ChangedAt is not { } changedAt || changedAt < StartedAt ? 0
+            : table.ChangedAt is not { } changedAt || changedAt < _startedAt ? 0
             : Math.Max(0, (DateTimeOffset.UtcNow - changedAt).TotalSeconds);
         _applied = new Applied(table, source, lag);
     }
