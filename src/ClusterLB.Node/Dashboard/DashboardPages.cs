@@ -8,7 +8,7 @@ namespace ClusterLB.Node.Dashboard;
 /// it needs no CDN and no files beside the binary. They hold no data; the script asks the admin API for
 /// everything with the token the user gives it.
 /// </summary>
-public static class DashboardPages
+internal static class DashboardPages
 {
     /// <summary>Where the dashboard lives on the admin listener.</summary>
     public const string Root = "/dashboard/";

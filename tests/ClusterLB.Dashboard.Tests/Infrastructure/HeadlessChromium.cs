@@ -17,6 +17,9 @@ public sealed class HeadlessChromium : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var executable = FindChromium();
+        // The suite runs beside the other test projects on a few shared cores: page expectations get
+        // 15 s unless a step says otherwise (the 5 s of a verdict change does).
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
