@@ -12,6 +12,7 @@
   const $ = id => document.getElementById(id);
   const expanded = new Set(); // destinations whose details row is open, kept across refreshes
   let timer = null;
+  let generation = 0; // a refresh loop from before a log-out must not keep running after the next log-in
   let historyVersion = null;
   let tableVersion = null;
   let lastAnswer = null;
@@ -60,7 +61,10 @@
   const number = (value, digits = 1) => value === null || value === undefined ? dash : Number(value).toFixed(digits);
   const withUnit = (value, unit, digits = 1) => value === null || value === undefined ? dash : `${Number(value).toFixed(digits)} ${unit}`;
   const percent = value => value === null || value === undefined ? dash : `${(Number(value) * 100).toFixed(1)} %`;
-  const time = iso => iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : dash;
+  const time = iso => {
+    const date = iso ? new Date(iso) : null;
+    return !date ? dash : isNaN(date) ? String(iso) : date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  };
   const clock = date => date.toISOString().substring(11, 19) + 'Z';
 
   function cell(content, { className, field } = {}) {
@@ -124,6 +128,11 @@
   function renderDestinations(destinations) {
     const body = $('destinations').tBodies[0];
     const rows = [];
+    if (destinations.length === 0) {
+      const tr = element('tr');
+      tr.append(element('td', 'No destinations in the routing table.', { colspan: '10' }));
+      rows.push(tr);
+    }
     for (const d of destinations) {
       const key = `${d.cluster}-${d.destination}`;
       const open = expanded.has(key);
@@ -269,7 +278,7 @@
     $('banner').hidden = false;
   }
 
-  async function refresh() {
+  async function refresh(loop) {
     try {
       const answer = await api('/admin/observe');
       lastAnswer = answer;
@@ -296,7 +305,7 @@
         ? `${who} answered with an error: ${e.message}. Retrying every ${REFRESH_MS / 1000} s.`
         : `${who} is not answering${since ? ` (last answer ${since})` : ''}. The figures below are stale; open another node's dashboard. Retrying every ${REFRESH_MS / 1000} s.`);
     }
-    if (timer !== null) timer = setTimeout(refresh, REFRESH_MS);
+    if (loop === generation && timer !== null) timer = setTimeout(() => refresh(loop), REFRESH_MS);
   }
 
   function start() {
@@ -304,7 +313,7 @@
     $('views').hidden = false;
     if (timer === null) {
       timer = 0;
-      refresh();
+      refresh(++generation);
     }
   }
 
@@ -312,6 +321,7 @@
     sessionStorage.removeItem(TOKEN_KEY);
     if (timer) clearTimeout(timer);
     timer = null;
+    generation++;
     historyVersion = null;
     tableVersion = null;
     $('views').hidden = true;
