@@ -14,6 +14,10 @@ command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 command -v iptables >/dev/null 2>&1 || need_packages+=(iptables) # the partition chaos scenario
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_packages+=(postgresql)
 command -v promtool >/dev/null 2>&1 || need_packages+=(prometheus) # promtool checks deploy/prometheus
+# The dashboard tests drive Debian's chromium through Playwright (never a downloaded browser); its
+# screenshots need a font.
+command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_packages+=(fonts-dejavu-core)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "Installing ${need_packages[*]} ..."
   # No package may start its service (prometheus would take port 9090, postgresql 5432): the tests

@@ -16,6 +16,7 @@ using ClusterLB.Core.Routing;
 using ClusterLB.Node.Admin;
 using ClusterLB.Node.Admin.Access;
 using ClusterLB.Node.Configuration;
+using ClusterLB.Node.Dashboard;
 using ClusterLB.Node.Demo;
 using ClusterLB.Node.Draining;
 using ClusterLB.Node.Proxy;
@@ -195,6 +196,7 @@ public sealed partial class ClusterLBNode : IAsyncDisposable
             proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger<AdminGuard>());
         admin.Use(guard.InvokeAsync);
         AdminApi.Map(admin, proxy.Services);
+        DashboardPages.Map(admin);
         NodeTelemetry.MapMetrics(admin, proxy.Services);
 
         return new ClusterLBNode(proxy, admin, configuration);

@@ -103,6 +103,7 @@ public static class NodeProgram
             ClusterLB node '{node.Configuration.Options.EffectiveNodeName}' is up.
               proxy:  {string.Join(", ", node.ProxyUrls)}{https}
               admin:  {node.AdminUrl}; {token}
+              dashboard: {node.AdminUrl}/dashboard/ (log in with an admin token)
             Try:
               curl {proxy}/                      # answered by a backend, which says its name
               curl -H "Authorization: Bearer {bearer}" {node.AdminUrl}/admin/status

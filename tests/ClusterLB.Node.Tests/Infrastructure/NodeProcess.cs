@@ -67,14 +67,19 @@ public sealed class NodeProcess : IDisposable
     /// <summary>Sends SIGTERM, as a supervisor would.</summary>
     public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
 
-    public void Dispose()
+    /// <summary>Kills the process (SIGKILL), as a crash would, and waits until it is gone.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
+    }
 
+    public void Dispose()
+    {
+        Kill();
         _process.Dispose();
     }
 }

@@ -1,14 +1,15 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
+using ClusterLB.Node.Dashboard;
 using Microsoft.Net.Http.Headers;
 
 namespace ClusterLB.Node.Admin.Access;
 
 /// <summary>
 /// The admin listener's front door. Every request except <c>/healthz/*</c> must name one of the
-/// listener's hosts (DNS rebinding), carry a bearer token (401), have a role that allows the method
-/// (403) and, to change anything, a JSON body within the size cap (415, 413; a DELETE without a
-/// body needs no type). Nothing behind it
+/// listener's hosts (DNS rebinding); every one except those and reads of the dashboard's assets must
+/// carry a bearer token (401), have a role that allows the method (403) and, to change anything, a
+/// JSON body within the size cap (415, 413; a DELETE without a body needs no type). Nothing behind it
 /// runs for a refused request, so a refused request changes nothing.
 /// </summary>
 public sealed class AdminGuard(AdminCredentials credentials, AdminOptions options, IReadOnlyCollection<string> hostNames, ILogger logger)
@@ -44,6 +45,15 @@ public sealed class AdminGuard(AdminCredentials credentials, AdminOptions option
         {
             await RefuseAsync(context, StatusCodes.Status400BadRequest,
                 $"Host '{request.Host.Host}' is not a name of this admin listener; add it to ClusterLB:Admin:AllowedHosts if it is");
+            return;
+        }
+
+        // The dashboard's page, script and styles hold no data, and a browser cannot send a bearer token
+        // when it navigates: they are open, the data calls the script makes are not. Only reads of exactly
+        // those paths pass; the host check above still applies, so a rebound name gets nothing.
+        if (DashboardPages.IsAsset(request))
+        {
+            await next(context);
             return;
         }
 
