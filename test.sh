@@ -57,7 +57,8 @@ if grep -qE "Build FAILED|error [A-Z]+[0-9]+" "$log"; then
   exit 1
 fi
 
-dotnet test ClusterLB.sln -c Release --no-build -nologo 2>&1 | tee "$log"
+# Each test with its time (console logger, normal), so that a slow suite shows where the time goes.
+dotnet test ClusterLB.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 passed=$(grep -oE "Passed: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')

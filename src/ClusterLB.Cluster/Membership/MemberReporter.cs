@@ -12,6 +12,7 @@ namespace ClusterLB.Cluster.Membership;
 public sealed class MemberReporter : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan JoinWarningAfter = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan JoiningWarningAfter = TimeSpan.FromSeconds(30);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
@@ -46,14 +47,28 @@ public sealed class MemberReporter : ReceiveActor, IWithTimers
     {
         if (_cluster.SelfMember.Status != MemberStatus.Up)
         {
-            // A node that was Up and now leaves (Leaving, Exiting) is not failing to join.
+            // A node that was Up and now leaves (Leaving, Exiting) is not failing to join. A Joining node
+            // has been answered; the leader moves it Up once every member has seen it, which a busy or
+            // partly unreachable cluster delays.
             var now = DateTimeOffset.UtcNow;
-            if (!_joined && now - _startedAt > JoinWarningAfter && now - _lastJoinWarning > JoinWarningAfter)
+            var status = _cluster.SelfMember.Status;
+            var answered = status is MemberStatus.Joining or MemberStatus.WeaklyUp;
+            var patience = answered ? JoiningWarningAfter : JoinWarningAfter;
+            if (!_joined && now - _startedAt > patience && now - _lastJoinWarning > patience)
             {
                 _lastJoinWarning = now;
-                _log.Warning(
-                    "Not a member of cluster '{0}' after {1:0}s (status {2}): no seed answered ({3}). Check that the seeds run and use the cluster name '{0}'. Readiness stays 503 until the node joins",
-                    Context.System.Name, (now - _startedAt).TotalSeconds, _cluster.SelfMember.Status, _seeds.Count == 0 ? "none configured" : string.Join(", ", _seeds));
+                if (answered)
+                {
+                    _log.Warning(
+                        "Still {0} cluster '{1}' after {2:0}s: a seed answered, but the leader has not moved this node Up (it waits until every reachable member has seen it; check /admin/cluster for unreachable members). Readiness stays 503 until the node is Up",
+                        status, Context.System.Name, (now - _startedAt).TotalSeconds);
+                }
+                else
+                {
+                    _log.Warning(
+                        "Not a member of cluster '{0}' after {1:0}s (status {2}): no seed answered ({3}). Check that the seeds run and use the cluster name '{0}'. Readiness stays 503 until the node joins",
+                        Context.System.Name, (now - _startedAt).TotalSeconds, status, _seeds.Count == 0 ? "none configured" : string.Join(", ", _seeds));
+                }
             }
 
             return;

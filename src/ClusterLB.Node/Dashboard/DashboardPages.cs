@@ -36,10 +36,12 @@ internal static class DashboardPages
     /// <summary>Maps the dashboard's assets, and redirects <c>/</c> and <c>/dashboard</c> to it.</summary>
     public static void Map(WebApplication admin)
     {
-        admin.MapGet("/", () => Results.Redirect(Root));
+        // Pages for a browser, not operations of the admin API: the OpenAPI document leaves them out.
+        admin.MapGet("/", () => Results.Redirect(Root)).ExcludeFromDescription();
         foreach (var (path, asset) in Assets)
         {
-            admin.MapGet(path, (HttpContext context) => IsWithoutSlash(context.Request) ? Results.Redirect(Root) : Serve(context, asset));
+            admin.MapGet(path, (HttpContext context) => IsWithoutSlash(context.Request) ? Results.Redirect(Root) : Serve(context, asset))
+                .ExcludeFromDescription();
         }
     }
 

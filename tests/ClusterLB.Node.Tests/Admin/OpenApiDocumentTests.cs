@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using ClusterLB.Node.Admin;
 using ClusterLB.Node.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.OpenApi;
 
@@ -24,6 +25,15 @@ public sealed class OpenApiDocumentTests
             var pattern = endpoint.RoutePattern.RawText!;
             if (pattern.StartsWith("/healthz", StringComparison.Ordinal) || pattern == AdminOpenApi.DocumentPath)
             {
+                continue;
+            }
+
+            if (endpoint.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is { ExcludeFromDescription: true })
+            {
+                // The dashboard's pages: for a browser, and not in the document.
+                Assert.StartsWith("/", pattern);
+                Assert.False(paths.TryGetProperty(pattern, out _), $"{pattern} is left out of the description but in the document");
+                Assert.True(pattern == "/" || pattern.StartsWith("/dashboard", StringComparison.Ordinal), $"{pattern} is left out of the admin API's description");
                 continue;
             }
 
