@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Akka.Hosting.Logging;
 using Microsoft.Extensions.Logging;
@@ -7,16 +9,20 @@ namespace ClusterLB.Cluster.Hosting;
 
 /// <summary>
 /// Akka's log events into the host's <see cref="ILoggerFactory"/>, as <see cref="LoggerFactoryLogger"/> does,
-/// except that a node which is not yet a cluster member logs its failed connections to seeds as
-/// information: seeds start one after another, so the first ones find the others not yet listening.
-/// A node that never joins still warns, once it has waited too long (the member reporter's warning).
+/// except for remoting's connection failures that are part of normal membership changes, which are
+/// logged as information: before this node has joined (seeds start one after another, so the first
+/// ones find the others not yet listening), and with a peer that is leaving or has left the cluster.
+/// A peer that fails while it is a member still warns; so does a node that never joins (the member
+/// reporter's warning).
 /// </summary>
-public sealed class ClusterLBAkkaLogger : LoggerFactoryLogger
+public sealed partial class ClusterLBAkkaLogger : LoggerFactoryLogger
 {
-    private static readonly string[] JoiningChatter =
+    private static readonly string[] ConnectionChatter =
     [
         "Tried to associate with unreachable remote address",
         "AssociationError",
+        "Association with remote system",
+        "Disassociated",
     ];
 
     private readonly ILogger _logger;
@@ -32,7 +38,10 @@ public sealed class ClusterLBAkkaLogger : LoggerFactoryLogger
     /// <inheritdoc />
     protected override void Log(LogEvent log, ActorPath path)
     {
-        if (log.LogLevel() == Akka.Event.LogLevel.WarningLevel && IsJoiningChatter(log) && !HasJoined())
+        if (log.LogLevel() is Akka.Event.LogLevel.WarningLevel or Akka.Event.LogLevel.ErrorLevel
+            && log.Message?.ToString() is { } message
+            && ConnectionChatter.Any(prefix => message.StartsWith(prefix, StringComparison.Ordinal))
+            && (!HasJoined() || PeerHasLeft(message, log.LogSource)))
         {
             _logger.Log(Microsoft.Extensions.Logging.LogLevel.Information, default, log, log.Cause, static (e, _) => e.ToString());
             return;
@@ -41,12 +50,31 @@ public sealed class ClusterLBAkkaLogger : LoggerFactoryLogger
         base.Log(log, path);
     }
 
-    private static bool IsJoiningChatter(LogEvent log) =>
-        log.Message?.ToString() is { } message && JoiningChatter.Any(prefix => message.StartsWith(prefix, StringComparison.Ordinal));
-
     // The cluster extension is read only once something else has loaded it: loggers start before it.
     private bool HasJoined() =>
         _joined = _joined
             || (Context.System.HasExtension<Akka.Cluster.Cluster>()
-                && Akka.Cluster.Cluster.Get(Context.System).SelfMember.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.Leaving or Akka.Cluster.MemberStatus.Exiting);
+                && Akka.Cluster.Cluster.Get(Context.System).SelfMember.Status is MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting);
+
+    // The peer is named in the message, or (URL-encoded) in the endpoint writer's path.
+    private bool PeerHasLeft(string message, string? source)
+    {
+        var match = PeerAddress().Match(message);
+        if (!match.Success && source is not null)
+        {
+            match = PeerAddress().Match(Uri.UnescapeDataString(source));
+        }
+
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        var peer = Address.Parse(match.Value);
+        var member = Akka.Cluster.Cluster.Get(Context.System).State.Members.FirstOrDefault(m => m.Address.Equals(peer));
+        return member is null || member.Status is MemberStatus.Leaving or MemberStatus.Exiting or MemberStatus.Removed;
+    }
+
+    [GeneratedRegex(@"akka(\.ssl)?\.tcp://[^@\s/]+@[^\s/:\]]+:\d+")]
+    private static partial Regex PeerAddress();
 }
