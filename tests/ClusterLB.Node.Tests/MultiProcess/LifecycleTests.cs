@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using ClusterLB.Node.Hosting;
 using ClusterLB.Node.Tests.Infrastructure;
-using ClusterLB.Node.Tests.MultiNode;
 
 namespace ClusterLB.Node.Tests.MultiProcess;
 
 /// <summary>How a real node process stops: asked to (SIGTERM), or removed by its cluster.</summary>
-[Collection(MultiNodeCollection.Name)]
+[Collection(MultiProcessCollection.Name)]
 public sealed class LifecycleTests
 {
     [Fact]

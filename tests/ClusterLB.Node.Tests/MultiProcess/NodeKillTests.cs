@@ -2,12 +2,11 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ClusterLB.EchoBackend;
 using ClusterLB.Node.Tests.Infrastructure;
-using ClusterLB.Node.Tests.MultiNode;
 
 namespace ClusterLB.Node.Tests.MultiProcess;
 
 /// <summary>kill -9 of a real node process under load, with the user's local cluster script.</summary>
-[Collection(MultiNodeCollection.Name)]
+[Collection(MultiProcessCollection.Name)]
 public sealed class NodeKillTests
 {
     private static readonly string[] Keys = Enumerable.Range(0, 30).Select(i => $"user-{i}").ToArray();

@@ -6,7 +6,7 @@ using ClusterLB.Cluster.Routing;
 using ClusterLB.Core.Health;
 using ClusterLB.Node.Admin;
 using ClusterLB.Node.Tests.Infrastructure;
-using ClusterLB.Node.Tests.MultiNode;
+using ClusterLB.Node.Tests.MultiProcess;
 
 namespace ClusterLB.Node.Tests.Security;
 
@@ -15,7 +15,7 @@ namespace ClusterLB.Node.Tests.Security;
 /// name and protocol but no certificate, or a certificate from another CA, neither joins nor gets a
 /// message delivered (commands to the writer, Distributed Data gossip), and the table and verdicts stay.
 /// </summary>
-[Collection(MultiNodeCollection.Name)]
+[Collection(MultiProcessCollection.Name)]
 public sealed class RogueNodeTests
 {
     // Long enough for several join retries (seed-node-timeout 1 s), gossip rounds (200 ms) and resends.
