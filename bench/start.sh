@@ -2,23 +2,25 @@
 # Start-up and idle cost of a cluster on loopback (deploy/local/cluster.sh: mutual TLS, SQLite journal,
 # three echo backends under active health checks).
 #
-#   bench/start.sh [--sizes "1 3 5"] [--rounds N] [--idle SECONDS]
+#   bench/start.sh [--sizes "1 3 5"] [--rounds N] [--settle SECONDS] [--idle SECONDS]
 #
 # For each size and round: starts the cluster, records for every node the time from its process start
-# (from /proc) to the first 200 of /healthz/ready, leaves the cluster idle for --idle seconds, then
+# (from /proc) to the first 200 of /healthz/ready, lets it settle (--settle, default 60 s: past the
+# start-up work and the JIT's later tiers), leaves it idle for --idle seconds, then
 # reads every node's CPU over that window (% of one core, utime+stime from /proc) and its RSS; and
 # counts the warning lines in the logs. Prints one markdown row per size: medians over nodes and rounds,
 # with the slowest ready time and the highest CPU and RSS seen.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "bench/start.sh: $*" >&2; exit 2; }
-sizes="1 3 5" rounds=3 idle=30
+sizes="1 3 5" rounds=3 idle=30 settle=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) [[ "${2:-}" =~ ^[1-9]( [1-9])*$ ]] || die "--sizes takes node counts 1-9, e.g. \"1 3 5\""; sizes=$2; shift ;;
     --rounds) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a number"; rounds=$2; shift ;;
     --idle) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--idle needs whole seconds"; idle=$2; shift ;;
-    -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+    --settle) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--settle needs whole seconds"; settle=$2; shift ;;
+    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
@@ -60,7 +62,7 @@ for size in $sizes; do
     done
     ready_all+=("${ready[@]}")
     unset ready
-    sleep 5 # past the start-up work (first probes, gossip settling) before the idle window
+    sleep "$settle"
     declare -A before=()
     t0=$(now_ticks)
     for i in $(seq 1 "$size"); do before[$i]=$(awk '{ print $14 + $15 }' "/proc/$(cat "$CLUSTERLB_RUN_DIR/node-$i.pid")/stat"); done

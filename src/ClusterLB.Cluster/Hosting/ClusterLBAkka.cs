@@ -176,12 +176,18 @@ public static class ClusterLBAkka
         # Gossip carries up to max-delta-elements whole keys in one message. The frame is raised
         # from 128 kB for large routing tables (a 1,000-destination cluster with health checks).
         # The affinity override table has a replicator of its own (AffinityReplication).
+        # Changes reach every node by direct writes and deltas, not by gossip; gossip only repairs
+        # what a lost message left behind, so it runs every 2 s (500 ms cost an idle node about
+        # a percent of a core; docs/benchmarks.md, Idle cost).
         akka.cluster.distributed-data {
-          gossip-interval = 500ms
+          gossip-interval = 2s
           notify-subscribers-interval = 100ms
           max-delta-elements = 20
         }
         akka.remote.dot-netty.tcp.maximum-frame-size = 4000000b
+        # Batching flushes every connection on a 40 ms timer, busy or not; the cluster's few messages
+        # a second go out at once instead.
+        akka.remote.dot-netty.tcp.batching.enabled = false
         # Each node sends over the connection it opened itself, never over one a peer opened to it: a
         # node that cannot be reached on its remoting port is then unreachable to the others (and they
         # to it), as in a real partition, instead of being heard over its own outbound connections.

@@ -6,13 +6,18 @@ using Akka.Event;
 namespace ClusterLB.Cluster.Membership;
 
 /// <summary>
-/// One per node: publishes this node's report every second, and says loudly in the log when the
-/// node has not become a cluster member (seeds unreachable, or a cluster of another name).
+/// One per node: publishes this node's report every second while it has traffic or its versions
+/// move, and every <see cref="QuietInterval"/> otherwise (each report is gossiped to every member, so
+/// a quiet cluster stays quiet); and says loudly in the log when the node has not become a cluster
+/// member (seeds unreachable, or a cluster of another name).
 /// </summary>
 public sealed class MemberReporter : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan JoinWarningAfter = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan JoiningWarningAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a node without traffic and without version changes publishes its report.</summary>
+    public static readonly TimeSpan QuietInterval = TimeSpan.FromSeconds(5);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
@@ -22,6 +27,7 @@ public sealed class MemberReporter : ReceiveActor, IWithTimers
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private DateTimeOffset _lastJoinWarning = DateTimeOffset.MinValue;
     private bool _joined;
+    private MemberReport? _published;
 
     /// <summary>Creates the reporter; see <see cref="Props"/>.</summary>
     public MemberReporter(IMemberReportSource source, IReadOnlyList<string> seeds)
@@ -76,10 +82,21 @@ public sealed class MemberReporter : ReceiveActor, IWithTimers
 
         _joined = true;
         var report = _source.Current();
+        if (_published is { } last && IsQuiet(report, last) && report.At - last.At < QuietInterval)
+        {
+            return;
+        }
+
+        _published = report;
         var self = _cluster.SelfAddress.ToString();
         _replicator.Tell(Dsl.Update(MemberReports.Key, LWWDictionary<string, MemberReport>.Empty, WriteLocal.Instance,
             map => map.SetItem(_cluster, self, report)));
     }
+
+    private static bool IsQuiet(MemberReport report, MemberReport last) =>
+        report.Traffic is not { Requests: > 0 } && last.Traffic is not { Requests: > 0 } && report.Requests == last.Requests
+        && report.TableVersion == last.TableVersion && report.VerdictVersion == last.VerdictVersion
+        && report.Overrides == last.Overrides && report.ProxyErrors == last.ProxyErrors;
 
     private sealed record Report
     {

@@ -13,7 +13,9 @@ namespace ClusterLB.Cluster.RateLimiting;
 /// requests arrive. Every interval it takes the proxy's demand per key, sends the busiest keys to the
 /// other live nodes' exchanges (direct messages, no store), and hands the proxy a new
 /// <see cref="ShareTable"/> built from the latest report of every live node. A node that becomes
-/// unreachable drops out at once, so the survivors split the limit among themselves.
+/// unreachable drops out at once, so the survivors split the limit among themselves. A node without
+/// demand says so once and then only every <see cref="QuietResend"/> intervals, and hands the proxy a
+/// new table only when something changed: an idle cluster exchanges next to nothing.
 /// </summary>
 public sealed class RateLimitShareExchange : ReceiveActor, IWithTimers
 {
@@ -22,6 +24,9 @@ public sealed class RateLimitShareExchange : ReceiveActor, IWithTimers
 
     /// <summary>How often demand is exchanged and shares move.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Every how many intervals a node without demand repeats its empty report.</summary>
+    public const int QuietResend = 20;
 
     /// <summary>Most keys in one report: about 16 bytes each on the wire.</summary>
     public const int MaxReportedKeys = 4096;
@@ -32,6 +37,8 @@ public sealed class RateLimitShareExchange : ReceiveActor, IWithTimers
     private readonly BalancerMembers _members = new();
     private readonly Dictionary<string, DemandReport> _reports = [];
     private readonly string _self;
+    private int _sinceEmptyReport = -1; // intervals since this node last sent a report without demand; -1 while it has demand
+    private bool _changed = true;
 
     /// <summary>Creates the exchange; see <see cref="Props"/>.</summary>
     public RateLimitShareExchange(IRateLimitDemand demand)
@@ -74,6 +81,7 @@ public sealed class RateLimitShareExchange : ReceiveActor, IWithTimers
         }
 
         _log.Info("Rate limits are shared among {0} live nodes", LiveNodes);
+        _changed = true;
         Publish();
     }
 
@@ -82,12 +90,34 @@ public sealed class RateLimitShareExchange : ReceiveActor, IWithTimers
         if (report.From != _self && _members.Reachable.Contains(report.From) && report.Keys.Length == report.Demands.Length)
         {
             _reports[report.From] = report;
+            _changed = true;
         }
     }
 
     private void OnExchange()
     {
         var demand = _demand.TakeDemand();
+        if (demand.Count == 0)
+        {
+            // Peers keep the last report they had from this node: one empty report tells them it has none.
+            if (_sinceEmptyReport is >= 0 and < QuietResend)
+            {
+                _sinceEmptyReport++;
+                if (_changed)
+                {
+                    Publish();
+                }
+
+                return;
+            }
+
+            _sinceEmptyReport = 0;
+        }
+        else
+        {
+            _sinceEmptyReport = -1;
+        }
+
         var busiest = demand.Count <= MaxReportedKeys
             ? demand.ToList()
             : demand.OrderByDescending(pair => pair.Value).Take(MaxReportedKeys).ToList();
@@ -108,6 +138,7 @@ public sealed class RateLimitShareExchange : ReceiveActor, IWithTimers
 
     private void Publish()
     {
+        _changed = false;
         var others = new Dictionary<ulong, double>();
         var unreported = 0.0;
         foreach (var report in _reports.Values)
