@@ -10,7 +10,7 @@
 #                                                            (iptables drops its remoting port; needs root) / undo
 #   cluster.sh backend-kill J / backend-start J              stop / start echo backend J (1-3)
 #   cluster.sh backend-slow J MS                             every answer of backend J waits MS ms (0: normal)
-#   cluster.sh down          stop everything this script started
+#   cluster.sh down [--now]  stop everything this script started (--now: SIGKILL, for a cluster that is thrown away)
 #   cluster.sh tls-args I    the node settings that give node I its certificate (issued when missing)
 #
 # Logs, pids and the shared journal live in one run directory: $CLUSTERLB_RUN_DIR (default ./run/local-cluster).
@@ -188,7 +188,14 @@ case "$cmd" in
   down)
     heal_all
     for f in "$run"/node-*.pid; do [ -f "$f" ] && kill -CONT "$(cat "$f")" 2>/dev/null; done
-    for f in "$run"/node-*.pid "$run"/backend-*.pid; do [ -f "$f" ] && signal "$f" TERM; done
+    # --now: SIGKILL, no drain and no leave, for a cluster that is thrown away (a finished chaos scenario).
+    if [ "${2:-}" = --now ]; then
+      killed=()
+      for f in "$run"/node-*.pid "$run"/backend-*.pid; do alive "$f" && kill -KILL "$(cat "$f")" && killed+=("$(cat "$f")"); rm -f "$f"; done
+      for pid in "${killed[@]}"; do for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done; done
+    else
+      for f in "$run"/node-*.pid "$run"/backend-*.pid; do [ -f "$f" ] && signal "$f" TERM; done
+    fi
     echo "stopped; logs and journal kept in $run"
     ;;
   *) die "usage: cluster.sh up N | status | kill I | stop I | start I | pause I | resume I | partition I | heal I | backend-kill J | backend-start J | backend-slow J MS | down | tls-args I" ;;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration.Memory;
 using OpenTelemetry.Metrics;
 
 namespace ClusterLB.Node.Observability;
@@ -15,13 +14,6 @@ internal static class NodeTelemetry
 
     public static void AddNodeTelemetry(this WebApplicationBuilder builder, MetricsOptions metrics, LogFormatOptions logging)
     {
-        // ASP.NET Core starts an Activity for every request whenever this category logs at any level,
-        // only to correlate its own "Request starting/finished" lines: without tracing that costs every
-        // request (docs/benchmarks.md, Per-request cost). Off unless the configuration turns it on.
-        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
-        {
-            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics", "None")],
-        });
         builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddSingleton<TrafficRecorder>();
         if (metrics.Enabled)
