@@ -67,7 +67,7 @@ trap 'exit 130' INT TERM
 
 dotnet build "$root/ClusterLB.sln" -c Release -nologo -v quiet >/dev/null
 bin() { echo "$root/$1/bin/Release/net10.0/$2.dll"; }
-wait_http() { for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; die "$1 did not come up (logs: $work)"; }
+wait_http() { for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.1; done; CLUSTERLB_BENCH_KEEP=1; die "$1 did not come up (logs: $work)"; }
 start() { # name, command...
   local name=$1; shift
   "$@" >"$work/$name.log" 2>&1 &
@@ -118,7 +118,12 @@ for t in $targets; do
       url[clusterlb]=http://127.0.0.1:8302 ;;
     clusterlb3)
       seeds=(--ClusterLB:Cluster:Seeds:0=akka.tcp://clusterlb@127.0.0.1:4311 --ClusterLB:Cluster:Seeds:1=akka.tcp://clusterlb@127.0.0.1:4312)
-      for i in 1 2 3; do node "cluster-$i" cluster $((8310 + i)) $((9310 + i)) $((4310 + i)) "${seeds[@]}"; done
+      "$root/deploy/local/dev-certs.sh" "$work/tls" ca >/dev/null # nodes of a cluster talk over mutual TLS, as deployed
+      for i in 1 2 3; do
+        "$root/deploy/local/dev-certs.sh" "$work/tls" node "cluster-$i" IP:127.0.0.1 DNS:localhost >/dev/null
+        node "cluster-$i" cluster $((8310 + i)) $((9310 + i)) $((4310 + i)) "${seeds[@]}" --ClusterLB:Cluster:Tls:Certificate="$work/tls/cluster-$i.pem" \
+          --ClusterLB:Cluster:Tls:Key="$work/tls/cluster-$i.key" --ClusterLB:Cluster:Tls:CaCertificate="$work/tls/ca.pem"
+      done
       url[clusterlb3]=http://127.0.0.1:8311 ;;
     nginx)
       start_nginx proxy "$root/bench/nginx.conf"
