@@ -29,7 +29,7 @@ done
 
 export CLUSTERLB_RUN_DIR
 cluster() { "$root/deploy/local/cluster.sh" "$@"; }
-stop_all() { [ -n "${CLUSTERLB_RUN_DIR:-}" ] && [ -d "$CLUSTERLB_RUN_DIR" ] && { cluster down >/dev/null 2>&1 || true; rm -rf "$CLUSTERLB_RUN_DIR"; }; }
+stop_all() { if [ -n "${CLUSTERLB_RUN_DIR:-}" ] && [ -d "$CLUSTERLB_RUN_DIR" ]; then cluster down >/dev/null 2>&1 || true; rm -rf "$CLUSTERLB_RUN_DIR"; fi; }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 dotnet build "$root/src/ClusterLB.Node" -c Release -nologo -v quiet >/dev/null
