@@ -198,5 +198,5 @@ case "$cmd" in
     fi
     echo "stopped; logs and journal kept in $run"
     ;;
-  *) die "usage: cluster.sh up N | status | kill I | stop I | start I | pause I | resume I | partition I | heal I | backend-kill J | backend-start J | backend-slow J MS | down | tls-args I" ;;
+  *) die "usage: cluster.sh up N | status | kill I | stop I | start I | pause I | resume I | partition I | heal I | backend-kill J | backend-start J | backend-slow J MS | down [--now] | tls-args I" ;;
 esac
