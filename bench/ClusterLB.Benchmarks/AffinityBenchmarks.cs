@@ -14,7 +14,8 @@ namespace ClusterLB.Benchmarks;
 /// <summary>What a keyed request costs in ClusterLB's own code: key hash, override lookup, ranking.</summary>
 public class AffinityBenchmarks
 {
-    private readonly AffinityOverrides _overrides = new();
+    private readonly AffinitySettings _settings = new();
+    private AffinityOverrides _overrides = null!;
     private KeyedAffinityPolicy _policy = null!;
     private ClusterState _cluster = null!;
     private IReadOnlyList<DestinationState> _available = null!;
@@ -40,11 +41,17 @@ public class AffinityBenchmarks
 
         _available = _cluster.Destinations.Values.ToList();
         _config = new SessionAffinityConfig { Enabled = true, Policy = "KeyedHeader", AffinityKeyName = "X-Session-Key" };
-        _policy = new KeyedAffinityPolicy("KeyedHeader", RequestKeyKind.Header, _overrides, new AffinitySettings(), TimeProvider.System);
-        for (var i = 0; i < 100_000; i++)
+        // 100,000 overrides as a node holds them: replicated shards, none of them this node's unwritten change.
+        _overrides = new AffinityOverrides(_settings);
+        var expiresAtMs = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+        foreach (var shard in Enumerable.Range(0, 100_000)
+            .Select(i => new OverrideRecord("keyed", StableHash.Of($"moved-{i}"), "d3", expiresAtMs))
+            .GroupBy(record => AffinityOverrides.ShardOf(record.Key, _settings.Shards)))
         {
-            _overrides.Record("keyed", StableHash.Of($"moved-{i}"), new AffinityOverride("keyed", "d3", DateTimeOffset.UtcNow.AddHours(1)));
+            _overrides.Take(shard.Key, OverrideShard.FromRecords(shard, _settings.PerShardCap));
         }
+
+        _policy = new KeyedAffinityPolicy("KeyedHeader", RequestKeyKind.Header, _overrides, _settings, TimeProvider.System);
 
         _home = Request("alice");
         _moved = Request("moved-42");

@@ -1,24 +1,46 @@
 using System.Collections.Concurrent;
 using ClusterLB.Core.Affinity;
+using ClusterLB.Core.Hashing;
 
 namespace ClusterLB.Cluster.Affinity;
 
 /// <summary>
-/// This node's copy of the replicated override table, read by the proxy on every keyed request
-/// without locks or waiting. The replicator actor keeps it in step with Distributed Data; the proxy
-/// asks for changes through <see cref="Record"/>, <see cref="Refresh"/> and <see cref="Remove"/>,
-/// which only send a message.
+/// This node's view of the replicated override table, read by the proxy on every keyed request
+/// without locks or waiting. It reads the replicated shards themselves (the replicator actor hands
+/// over each new shard as Distributed Data delivers it), so an override costs a node its ~40-byte
+/// record and nothing more. Changes the proxy asks for through <see cref="Record"/>,
+/// <see cref="Refresh"/> and <see cref="Remove"/> are visible here at once: they sit in a small
+/// table of this node's unwritten changes until the replicator has written them into their shard.
 /// </summary>
 public sealed class AffinityOverrides
 {
-    private readonly ConcurrentDictionary<OverrideKey, AffinityOverride> _entries = new();
+    private readonly OverrideShard?[] _shards;
+    private long _live; // records with a destination, over all shards
+    // This node's changes that its shards do not show yet (null: removed). Holds only what the
+    // proxy changed since the replicator's last write of the shard: up to ShardWriteInterval.
+    private readonly ConcurrentDictionary<OverrideKey, AffinityOverride?> _unwritten = new();
     private Action<OverrideKey, AffinityOverride?, bool>? _changes;
     private readonly ConcurrentDictionary<string, long> _evictionsByCluster = new(StringComparer.Ordinal);
     private long _evictions;
     private volatile bool _loaded;
 
-    /// <summary>Number of overrides this node holds.</summary>
-    public int Count => _entries.Count;
+    /// <summary>A view of a table spread over <see cref="AffinitySettings.Shards"/> shards.</summary>
+    public AffinityOverrides(AffinitySettings settings) => _shards = new OverrideShard?[settings.Shards];
+
+    /// <summary>Number of overrides this node holds (expired ones until they are swept).</summary>
+    public int Count
+    {
+        get
+        {
+            var count = Interlocked.Read(ref _live);
+            foreach (var (key, value) in _unwritten)
+            {
+                count += (value is null ? 0 : 1) - (FromShard(key, long.MinValue, out _) ? 1 : 0);
+            }
+
+            return (int)count;
+        }
+    }
 
     /// <summary>
     /// Whether this node holds the cluster's table: it read every shard from the other members
@@ -29,20 +51,32 @@ public sealed class AffinityOverrides
     /// <summary>Overrides dropped because the table was full.</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
 
+    /// <summary>The shard an override key lives in, of <paramref name="shards"/>.</summary>
+    public static int ShardOf(OverrideKey key, int shards) => (int)(StableHash.Combine(key.KeyHash, StableHash.Of(key.ClusterId)) % (ulong)shards);
+
     /// <summary>The override for a key of <paramref name="clusterId"/> hashing to <paramref name="keyHash"/>, if any and not expired.</summary>
-    public bool TryGet(string clusterId, ulong keyHash, DateTimeOffset now, out AffinityOverride value) =>
-        _entries.TryGetValue(new OverrideKey(clusterId, keyHash), out value!) && value.ExpiresAt > now;
+    public bool TryGet(string clusterId, ulong keyHash, DateTimeOffset now, out AffinityOverride value)
+    {
+        var key = new OverrideKey(clusterId, keyHash);
+        if (_unwritten.TryGetValue(key, out var unwritten))
+        {
+            value = unwritten.GetValueOrDefault();
+            return unwritten is { } live && live.ExpiresAt > now;
+        }
+
+        return FromShard(key, now.ToUnixTimeMilliseconds(), out value);
+    }
 
     /// <summary>Asks the cluster to record that the key moved; visible here at once.</summary>
     public void Record(string clusterId, ulong keyHash, AffinityOverride value)
     {
         var key = new OverrideKey(clusterId, keyHash);
-        if (_entries.TryGetValue(key, out var existing) && existing.DestinationId == value.DestinationId)
+        if (Held(key, out var existing) && existing.DestinationId == value.DestinationId)
         {
             return;
         }
 
-        _entries[key] = value;
+        _unwritten[key] = value;
         _changes?.Invoke(key, value, value.Returned);
     }
 
@@ -53,7 +87,7 @@ public sealed class AffinityOverrides
     public void Refresh(string clusterId, ulong keyHash, AffinityOverride value)
     {
         var key = new OverrideKey(clusterId, keyHash);
-        _entries[key] = value;
+        _unwritten[key] = value;
         _changes?.Invoke(key, value, value.Returned);
     }
 
@@ -61,29 +95,12 @@ public sealed class AffinityOverrides
     public void Remove(string clusterId, ulong keyHash)
     {
         var key = new OverrideKey(clusterId, keyHash);
-        if (_entries.TryRemove(key, out var removed))
+        if (Held(key, out var removed))
         {
+            _unwritten[key] = null;
             _changes?.Invoke(key, null, removed.Returned);
         }
     }
-
-    /// <summary>Receives each change the proxy asks for: the key, its new override (null: removed), and whether the key returned.</summary>
-    internal void Connect(Action<OverrideKey, AffinityOverride?, bool> changes) => _changes = changes;
-
-    /// <summary>Takes the replicated table's word for one key: its override, or none.</summary>
-    internal void Apply(OverrideKey key, AffinityOverride? value)
-    {
-        if (value is null)
-        {
-            _entries.TryRemove(key, out _);
-        }
-        else
-        {
-            _entries[key] = value;
-        }
-    }
-
-    internal void MarkLoaded() => _loaded = true;
 
     /// <summary>Overrides of <paramref name="clusterId"/> dropped because the table was full.</summary>
     public long EvictionsOf(string clusterId) => _evictionsByCluster.GetValueOrDefault(clusterId);
@@ -92,13 +109,47 @@ public sealed class AffinityOverrides
     public IReadOnlyDictionary<string, int> CountByCluster()
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var key in _entries.Keys)
+        foreach (var shard in _shards)
         {
-            counts[key.ClusterId] = counts.GetValueOrDefault(key.ClusterId) + 1;
+            foreach (var record in shard is null ? [] : shard.Records)
+            {
+                if (record.DestinationId is not null)
+                {
+                    counts[record.ClusterId] = counts.GetValueOrDefault(record.ClusterId) + 1;
+                }
+            }
+        }
+
+        foreach (var (key, value) in _unwritten)
+        {
+            var change = (value is null ? 0 : 1) - (FromShard(key, long.MinValue, out _) ? 1 : 0);
+            if (change != 0)
+            {
+                counts[key.ClusterId] = counts.GetValueOrDefault(key.ClusterId) + change;
+            }
         }
 
         return counts;
     }
+
+    /// <summary>Receives each change the proxy asks for: the key, its new override (null: removed), and whether the key returned.</summary>
+    internal void Connect(Action<OverrideKey, AffinityOverride?, bool> changes) => _changes = changes;
+
+    /// <summary>Takes <paramref name="now"/> as shard <paramref name="index"/>'s content. Called by the replicator only.</summary>
+    internal void Take(int index, OverrideShard now)
+    {
+        var before = _shards[index];
+        Volatile.Write(ref _shards[index], now);
+        Interlocked.Add(ref _live, now.Live - (before?.Live ?? 0));
+    }
+
+    /// <summary>
+    /// The replicator wrote <paramref name="written"/> for <paramref name="key"/> into a shard this
+    /// view has taken: from now on the shard speaks for the key, unless the proxy changed it again.
+    /// </summary>
+    internal void Settle(OverrideKey key, AffinityOverride? written) => _unwritten.TryRemove(KeyValuePair.Create(key, written));
+
+    internal void MarkLoaded() => _loaded = true;
 
     internal void CountEvictions(IReadOnlyList<string> evictedClusters)
     {
@@ -107,6 +158,31 @@ public sealed class AffinityOverrides
         {
             _evictionsByCluster.AddOrUpdate(clusterId, 1, static (_, count) => count + 1);
         }
+    }
+
+    // What this node holds for the key, expired or not: its unwritten change, else its shard's record.
+    private bool Held(OverrideKey key, out AffinityOverride value)
+    {
+        if (_unwritten.TryGetValue(key, out var unwritten))
+        {
+            value = unwritten.GetValueOrDefault();
+            return unwritten is not null;
+        }
+
+        return FromShard(key, long.MinValue, out value);
+    }
+
+    private bool FromShard(OverrideKey key, long nowMs, out AffinityOverride value)
+    {
+        if (Volatile.Read(ref _shards[ShardOf(key, _shards.Length)]) is { } shard
+            && shard.TryFind(key, out var record) && record.DestinationId is { } destination && record.ExpiresAtMs > nowMs)
+        {
+            value = new AffinityOverride(key.ClusterId, destination, DateTimeOffset.FromUnixTimeMilliseconds(record.ExpiresAtMs), record.Returned);
+            return true;
+        }
+
+        value = default;
+        return false;
     }
 }
 

@@ -8,9 +8,9 @@ using ClusterLB.Core.Hashing;
 namespace ClusterLB.Cluster.Affinity;
 
 /// <summary>
-/// One per node: keeps <see cref="AffinityOverrides"/> in step with the replicated override table,
-/// which is sharded over many Distributed Data keys so that no key outgrows a remoting frame. The
-/// proxy's changes are written locally once per shard per flush and reach the other nodes as deltas
+/// One per node: hands <see cref="AffinityOverrides"/> each shard of the replicated override table
+/// as Distributed Data delivers it; the table is sharded over many keys so that no key outgrows a
+/// remoting frame. The proxy's changes are written locally once per shard per flush and reach the other nodes as deltas
 /// (Distributed Data's delta propagation, every 200 ms); each shard is capped, and expired entries
 /// are swept. When this node becomes Up in a cluster that already has members, it reads every shard
 /// from them before it reports <see cref="AffinityOverrides.Loaded"/>.
@@ -29,8 +29,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private readonly OverrideShardKey[] _keys;
     private readonly Dictionary<string, int> _shardOfKeyId;
     private readonly OverrideShard?[] _shards;
-    private readonly Dictionary<int, Dictionary<OverrideKey, OverrideRecord>> _pending = [];
-    private readonly Dictionary<int, List<OverrideKey>> _written = [];
+    private readonly Dictionary<int, Dictionary<OverrideKey, (OverrideRecord Record, AffinityOverride? Change)>> _pending = [];
     private readonly Dictionary<int, DateTimeOffset> _lastWrite = [];
     private readonly Queue<int> _unread = new();
     // Shards being read, with the number of failed attempts so far.
@@ -57,6 +56,7 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         Receive<OverrideChange>(OnChange);
         Receive<Sweep>(_ => OnSweep());
         Receive<Flush>(_ => OnFlush());
+        Receive<Written>(OnWritten);
         Receive<UpdateSuccess>(_ => { });
     }
 
@@ -68,9 +68,6 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new AffinityReplicator(replicator, overrides, settings));
 
     private int Shard(IKey key) => _shardOfKeyId[key.Id];
-
-    /// <summary>The shard an override key lives in.</summary>
-    public static int ShardOf(OverrideKey key, int shards) => (int)(StableHash.Combine(key.KeyHash, StableHash.Of(key.ClusterId)) % (ulong)shards);
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -168,53 +165,35 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         ReadMore();
     }
 
-    private void OnChanged(int shard, OverrideShard now)
-    {
-        Take(shard, now);
+    private void OnChanged(int shard, OverrideShard now) => Take(shard, now);
 
-        // Keys this node wrote that the shard no longer holds (the cap evicted them in the same
-        // write) appear in neither side of the diff.
-        if (_written.Remove(shard, out var written))
-        {
-            _pending.TryGetValue(shard, out var pending);
-            foreach (var key in written)
-            {
-                Apply(key, now.TryFind(key, out var record) ? record : null, pending);
-            }
-        }
-    }
-
-    // Brings the proxy's copy of one shard from what this actor last took to now.
     private void Take(int shard, OverrideShard now)
     {
-        _pending.TryGetValue(shard, out var pending);
-        now.DiffFrom(_shards[shard], (key, record) => Apply(key, record, pending));
         _shards[shard] = now;
+        _overrides.Take(shard, now);
     }
 
-    private void Apply(OverrideKey key, OverrideRecord? record, Dictionary<OverrideKey, OverrideRecord>? pending)
+    // The shard as this node's write left it: it now speaks for the keys written, except where the
+    // proxy has changed them again since (AffinityOverrides.Settle compares the change).
+    private void OnWritten(Written written)
     {
-        // A change this node made and has not written yet is newer than what the shard says.
-        if (pending?.ContainsKey(key) == true)
+        Take(written.Shard, written.Now);
+        foreach (var (key, change) in written.Changes)
         {
-            return;
+            _overrides.Settle(key, change);
         }
-
-        _overrides.Apply(key, record is { DestinationId: { } destination } live
-            ? new AffinityOverride(key.ClusterId, destination, DateTimeOffset.FromUnixTimeMilliseconds(live.ExpiresAtMs), live.Returned)
-            : null);
     }
 
     private void OnChange(OverrideChange change)
     {
-        var shard = ShardOf(change.Key, _keys.Length);
+        var shard = AffinityOverrides.ShardOf(change.Key, _keys.Length);
         if (!_pending.TryGetValue(shard, out var changes))
         {
             _pending[shard] = changes = [];
         }
 
         var expiresAt = change.Value?.ExpiresAt ?? DateTimeOffset.UtcNow + _settings.OverrideTtl;
-        changes[change.Key] = new OverrideRecord(change.Key.ClusterId, change.Key.KeyHash, change.Value?.DestinationId, expiresAt.ToUnixTimeMilliseconds(), change.Returned);
+        changes[change.Key] = (new OverrideRecord(change.Key.ClusterId, change.Key.KeyHash, change.Value?.DestinationId, expiresAt.ToUnixTimeMilliseconds(), change.Returned), change.Value);
     }
 
     // A shard's changes go out as one write, carried as a delta of the changed records only. Each
@@ -238,13 +217,10 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 
             _lastWrite[shard] = now;
             (flushed ??= []).Add(shard);
-            var records = changes.Values.ToList();
-            if (!_written.TryGetValue(shard, out var written))
-            {
-                _written[shard] = written = [];
-            }
-
-            written.AddRange(changes.Keys);
+            var records = changes.Values.Select(pending => pending.Record).ToList();
+            var written = changes.Select(pair => (pair.Key, pair.Value.Change)).ToArray();
+            var index = shard;
+            var self = Self;
             _replicator.Tell(Dsl.Update(_keys[shard], OverrideShard.Empty(cap), WriteLocal.Instance, current =>
             {
                 var evictedClusters = new List<string>();
@@ -254,6 +230,8 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
                     _overrides.CountEvictions(evictedClusters);
                 }
 
+                // Runs inside the Distributed Data replicator: the shard it stores is this one.
+                self.Tell(new Written(index, next, written));
                 return next;
             }));
         }
@@ -293,6 +271,8 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     }
 
     private sealed record OverrideChange(OverrideKey Key, AffinityOverride? Value, bool Returned);
+
+    private sealed record Written(int Shard, OverrideShard Now, (OverrideKey Key, AffinityOverride? Change)[] Changes);
 
     private sealed record Retry(int Shard);
 

@@ -53,6 +53,7 @@ public readonly record struct OverrideRecord(string ClusterId, ulong KeyHash, st
 public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, OverrideShard>, IReplicatedDelta, IReplicatedDeltaSize, IReplicatedDataSerialization, IEquatable<OverrideShard>
 {
     private readonly OverrideRecord[] _records;
+    private int _live = -1; // counted on first use; the records never change
 
     private OverrideShard(OverrideRecord[] sortedRecords, int cap, OverrideShard? delta)
     {
@@ -76,6 +77,26 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
 
     /// <summary>Number of records, removals included.</summary>
     public int Count => _records.Length;
+
+    /// <summary>Number of records that move a key (removals left out, expired ones counted until swept).</summary>
+    public int Live
+    {
+        get
+        {
+            if (_live < 0)
+            {
+                var live = 0;
+                foreach (var record in _records)
+                {
+                    live += record.DestinationId is null ? 0 : 1;
+                }
+
+                _live = live;
+            }
+
+            return _live;
+        }
+    }
 
     /// <summary>The records changed since the last <see cref="ResetDelta"/>; null when none.</summary>
     public OverrideShard? Delta { get; }
@@ -158,40 +179,6 @@ public sealed class OverrideShard : IDeltaReplicatedData<OverrideShard, Override
 
         record = default;
         return false;
-    }
-
-    /// <summary>
-    /// Walks this shard and <paramref name="previous"/> side by side and reports each key whose
-    /// record differs: the new record, or null where the key is gone.
-    /// </summary>
-    public void DiffFrom(OverrideShard? previous, Action<OverrideKey, OverrideRecord?> changed)
-    {
-        var before = previous is null ? [] : previous._records;
-        int i = 0, j = 0;
-        while (i < _records.Length || j < before.Length)
-        {
-            var order = i == _records.Length ? 1 : j == before.Length ? -1 : OverrideRecord.CompareKeys(_records[i], before[j]);
-            if (order < 0)
-            {
-                changed(_records[i].Key, _records[i]);
-                i++;
-            }
-            else if (order > 0)
-            {
-                changed(before[j].Key, null);
-                j++;
-            }
-            else
-            {
-                if (_records[i] != before[j])
-                {
-                    changed(_records[i].Key, _records[i]);
-                }
-
-                i++;
-                j++;
-            }
-        }
     }
 
     /// <inheritdoc />

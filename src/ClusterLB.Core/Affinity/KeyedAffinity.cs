@@ -94,4 +94,4 @@ public enum OverrideChange
 /// Whether the session came back after the override was recorded: such overrides are protected,
 /// and only evicted for other returned ones, never for keys seen once.
 /// </param>
-public sealed record AffinityOverride(string ClusterId, string DestinationId, DateTimeOffset ExpiresAt, bool Returned = false);
+public readonly record struct AffinityOverride(string ClusterId, string DestinationId, DateTimeOffset ExpiresAt, bool Returned = false);

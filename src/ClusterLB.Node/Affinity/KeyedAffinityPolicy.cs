@@ -114,7 +114,7 @@ internal sealed class KeyedAffinityPolicy(
                 overrides.Refresh(clusterId, keyHash, existing with { ExpiresAt = now + settings.OverrideTtl, Returned = true });
             }
         }
-        else if (decision.Change == OverrideChange.Remove || (overrideIndex < 0 && existing is not null))
+        else if (decision.Change == OverrideChange.Remove || (overrideIndex < 0 && found))
         {
             overrides.Remove(clusterId, keyHash);
         }

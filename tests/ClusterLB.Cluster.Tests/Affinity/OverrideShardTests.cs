@@ -160,22 +160,6 @@ public class OverrideShardTests
     }
 
     [Fact]
-    public void Diff_reports_exactly_the_keys_whose_record_changed()
-    {
-        Gen.Select(GenShard, GenShard).Sample((before, after) =>
-        {
-            var seen = new Dictionary<OverrideKey, OverrideRecord?>();
-            after.DiffFrom(before, (key, record) => seen.Add(key, record));
-            var beforeByKey = before.Records.ToArray().ToDictionary(r => r.Key);
-            var afterByKey = after.Records.ToArray().ToDictionary(r => r.Key);
-            var expected = afterByKey.Where(pair => !beforeByKey.TryGetValue(pair.Key, out var old) || old != pair.Value).Select(pair => pair.Key)
-                .Concat(beforeByKey.Keys.Where(key => !afterByKey.ContainsKey(key)))
-                .ToHashSet();
-            return expected.SetEquals(seen.Keys) && seen.All(pair => pair.Value == (afterByKey.TryGetValue(pair.Key, out var now) ? now : null));
-        });
-    }
-
-    [Fact]
     public void Find_returns_the_record_of_a_held_key_and_nothing_for_another()
     {
         Gen.Select(GenShard, GenRecord).Sample((shard, probe) =>
