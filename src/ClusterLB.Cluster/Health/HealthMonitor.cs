@@ -321,7 +321,10 @@ public sealed class HealthMonitor : ReceiveActor, IWithTimers
         var uri = $"{baseAddress}{active.Path ?? "/"}{active.Query}";
         var timeout = active.Timeout ?? _settings.DefaultProbeTimeout;
         owned.Probing = true;
-        owned.NextProbeAt = now + (active.Interval ?? _settings.DefaultProbeInterval);
+        // Due an interval after the last one was due, not after the tick that sent it: ticks come every
+        // ReportInterval, and counting from the tick would stretch every interval by up to one tick.
+        var interval = active.Interval ?? _settings.DefaultProbeInterval;
+        owned.NextProbeAt = owned.NextProbeAt + interval > now ? owned.NextProbeAt + interval : now + interval;
 
         ProbeAsync(_probeClient(), key, uri, timeout, _self, _time).PipeTo(Self);
     }

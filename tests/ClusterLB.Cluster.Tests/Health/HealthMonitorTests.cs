@@ -33,12 +33,14 @@ public sealed class HealthMonitorTests : TestKit
         AwaitCondition(() => cluster.SelfMember.Status == Akka.Cluster.MemberStatus.Up, TimeSpan.FromSeconds(20));
     }
 
+    private readonly HealthObservations _observations = new();
+
     private IActorRef StartMonitor(ClusterDefinition cluster)
     {
         var self = Akka.Cluster.Cluster.Get(Sys).SelfUniqueAddress;
         DistributedData.Get(Sys).Replicator.Tell(RoutingTableReplication.Publish(self, RoutingTable.From([], [cluster]) with { Version = 1 }));
         var settings = new HealthSettings { ReportInterval = TimeSpan.FromMilliseconds(50) };
-        return Sys.ActorOf(HealthMonitor.Props(_consumer, _counters, settings, () => new HttpClient(_probes, disposeHandler: false), _time), HealthMonitor.Name);
+        return Sys.ActorOf(HealthMonitor.Props(_consumer, _counters, settings, () => new HttpClient(_probes, disposeHandler: false), _time, _observations), HealthMonitor.Name);
     }
 
     private static ClusterDefinition Cluster(HealthCheckDefinition health, params string[] destinations) => new()
@@ -158,6 +160,29 @@ public sealed class HealthMonitorTests : TestKit
         AwaitCondition(() => _probes.Requests.Count > sent, TimeSpan.FromSeconds(10));
         _time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal("probe 503", AwaitVerdict("app/a", v => v.Verdict == HealthVerdict.Unhealthy).Reason);
+    }
+
+    [Fact]
+    public void A_destination_is_probed_once_per_interval_on_average_not_once_per_interval_and_a_tick()
+    {
+        StartMonitor(Cluster(new HealthCheckDefinition { Active = new ActiveHealthCheckDefinition { Enabled = true, Interval = TimeSpan.FromSeconds(1) } }, "a"));
+        AwaitCondition(() => !_probes.Requests.IsEmpty, TimeSpan.FromSeconds(10));
+        var first = _probes.Requests.Count;
+
+        // Ten seconds by the fake clock in steps that are not a divisor of the interval, each step
+        // seen by at least one whole tick of the monitor (it publishes its observations every tick).
+        for (var step = 0; step < 34; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(300));
+            for (var tick = 0; tick < 2; tick++)
+            {
+                var seen = _observations.Owned;
+                AwaitCondition(() => !ReferenceEquals(_observations.Owned, seen), TimeSpan.FromSeconds(10));
+            }
+        }
+
+        // 10.2 s at one probe a second: 10. Were each probe due an interval after the tick that sent it, 8.
+        Assert.InRange(_probes.Requests.Count - first, 10, 11);
     }
 
     [Fact]
