@@ -80,26 +80,24 @@ double CpuSeconds(int node)
     return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0; // utime + stime, in clock ticks
 }
 
-// The node's live managed heap: dotnet-gcdump forces a full collection and walks what survives.
-long HeapBytes(int node)
+// The node's live managed heap: dotnet-gcdump forces a full blocking collection, after which the
+// runtime's own metrics say what the heap holds (its size less its free space), per generation.
+async Task<long> HeapBytes(int node)
 {
-    var tool = Environment.GetEnvironmentVariable("CLUSTERLB_GCDUMP") ?? "dotnet-gcdump";
-    var file = Path.Combine(runDir, $"node-{node}-{Guid.NewGuid():N}.gcdump");
-    string Run(params string[] arguments)
+    var file = Path.Combine(runDir, $"node-{node}.gcdump");
+    using (var gcdump = Process.Start(new ProcessStartInfo(Environment.GetEnvironmentVariable("CLUSTERLB_GCDUMP") ?? "dotnet-gcdump", ["collect", "-p", Pid(node), "-o", file]) { RedirectStandardOutput = true, RedirectStandardError = true })!)
     {
-        var info = new ProcessStartInfo(tool, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return output;
+        await gcdump.StandardOutput.ReadToEndAsync();
+        await gcdump.WaitForExitAsync();
     }
 
-    Run("collect", "-p", Pid(node), "-o", file);
-    var report = Run("report", file);
     File.Delete(file);
-    var line = report.Split('\n').First(l => l.Contains("GC Heap bytes"));
-    return long.Parse(line.Trim().Split(' ')[0].Replace(",", ""));
+    var metrics = await http.GetStringAsync($"{Admin(node)}/metrics");
+    long Sum(string name) => metrics.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal)).Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..]));
+    return Sum("dotnet_gc_last_collection_heap_size_bytes") - Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes");
 }
+
+async Task<long[]> HeapsBytes() => [await HeapBytes(1), await HeapBytes(2), await HeapBytes(3)];
 
 static string Percentiles(List<double> ms)
 {
@@ -222,7 +220,7 @@ await http.DeleteAsync($"{Admin(2)}/admin/clusters/many");
 if (overrideTarget > 0)
 {
     var rssBefore = Enumerable.Range(1, 3).Select(Rss).ToArray();
-    var heapBefore = Enumerable.Range(1, 3).Select(HeapBytes).ToArray();
+    var heapBefore = await HeapsBytes();
     var baseline = await Overrides(2);
     Cluster("backend-kill", "2");
     Cluster("backend-kill", "3");
@@ -262,7 +260,7 @@ if (overrideTarget > 0)
     var idleCpu = Enumerable.Range(1, 3).Select(n => (CpuSeconds(n) - cpuBefore[n - 1]) / idle.Elapsed.TotalSeconds * 100).ToArray();
     var rssAfter = Enumerable.Range(1, 3).Select(Rss).ToArray();
     Row(($"{overrideTarget:N0} overrides: RSS per node before → after (MB)", string.Join(", ", Enumerable.Range(0, 3).Select(n => $"{rssBefore[n]} → {rssAfter[n]}"))));
-    var heapAfter = Enumerable.Range(1, 3).Select(HeapBytes).ToArray();
+    var heapAfter = await HeapsBytes();
     Row(($"{overrideTarget:N0} overrides: live managed heap per node after a full GC, before → after (MB); bytes per override",
         string.Join(", ", Enumerable.Range(0, 3).Select(n => $"{heapBefore[n] / 1e6:0} → {heapAfter[n] / 1e6:0}; {(heapAfter[n] - heapBefore[n]) / (double)(made - baseline):0} B"))));
     Row(($"{overrideTarget:N0} overrides: CPU per node while idle, holding them", string.Join(", ", idleCpu.Select(c => $"{c:0.0}%"))));
