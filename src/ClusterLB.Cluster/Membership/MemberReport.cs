@@ -36,8 +36,14 @@ public sealed record MemberReport(string Node, long TableVersion, long VerdictVe
     /// </summary>
     public double? ReplicationLagSeconds { get; init; }
 
-    /// <summary>For the destinations this node probes as their owner: its recent probes and the passive counts it judged.</summary>
+    /// <summary>
+    /// For the destinations this node probes as their owner: its recent probes and the passive counts
+    /// it judged; at most <see cref="MaxOwned"/> of them, failing ones first (<see cref="HealthObservations.MostTelling"/>).
+    /// </summary>
     public IReadOnlyList<OwnedDestinationHealth> Owned { get; init; } = [];
+
+    /// <summary>The most owned destinations one report carries.</summary>
+    public const int MaxOwned = 256;
 }
 
 /// <summary>One destination's requests through one node in the report's window.</summary>

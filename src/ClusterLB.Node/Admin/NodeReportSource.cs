@@ -39,7 +39,7 @@ internal sealed class NodeReportSource(
             CpuPercent = cpuPercent,
             MemoryMb = memoryMb,
             ReplicationLagSeconds = state.ReplicationLagSeconds,
-            Owned = health.Owned,
+            Owned = HealthObservations.MostTelling(health.Owned, MemberReport.MaxOwned),
         };
     }
 
