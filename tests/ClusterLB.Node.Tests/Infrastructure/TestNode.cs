@@ -144,11 +144,35 @@ public sealed class TestNode : IAsyncDisposable
     };
 }
 
+/// <summary>
+/// Directories for one test's files, all under one directory of this test process that is deleted
+/// when the process exits (the nodes and tools the tests started have stopped by then).
+/// </summary>
 public static class TempDirectory
 {
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"clusterlb-tests-{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        };
+        return root;
+    });
+
     public static string Create(string prefix)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        var path = Path.Combine(Root.Value, $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
     }
