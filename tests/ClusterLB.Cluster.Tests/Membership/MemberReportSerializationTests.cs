@@ -56,6 +56,30 @@ public sealed class MemberReportSerializationTests() : TestKit(WriterSpec.Node)
         Assert.InRange(bytes, 1, 32 * 1024);
     }
 
+    [Fact]
+    public void A_node_owning_a_third_of_ten_thousand_destinations_reports_the_most_telling_within_a_small_message()
+    {
+        var at = new DateTimeOffset(2026, 11, 29, 7, 0, 0, TimeSpan.Zero);
+        var owned = Enumerable.Range(0, 3_337)
+            .Select(i => new OwnedDestinationHealth(
+                $"many/m{i}",
+                Enumerable.Range(0, HealthObservations.ProbesKept).Select(p => new ProbeRecord(at.AddSeconds(p), i % 100 != 0, i % 100 != 0 ? 200 : null, 1.3, i % 100 != 0 ? null : "probe timed out")).ToList(),
+                null,
+                10))
+            .ToList();
+
+        var all = Serializer.ToBinary(Report(destinations: 0) with { Owned = owned }).Length;
+        var reported = Report(destinations: 0) with { Owned = HealthObservations.MostTelling(owned, MemberReport.MaxOwned) };
+        var bytes = Serializer.ToBinary(reported).Length;
+        Console.WriteLine($"A member report of 3,337 owned destinations: {all} bytes with all of them, {bytes} bytes as reported");
+
+        // Every member's report sits in one Distributed Data entry that gossip sends whole: three
+        // reports of all their destinations would not fit the 4 MB frame.
+        Assert.InRange(bytes, 1, 128 * 1024);
+        Assert.Equal(MemberReport.MaxOwned, reported.Owned.Count);
+        Assert.Equal(34, reported.Owned.Count(o => o.Probes.Any(p => !p.Ok))); // every failing one: m0, m100, ... m3300
+    }
+
     private static MemberReport Report(int destinations)
     {
         var random = new Random(3);
