@@ -69,7 +69,6 @@ public static class ClusterLBAkka
                 createProxyToo: true)
             .WithActors((system, registry, _) =>
             {
-                system.ActorOf(JournalWarmUp.Props(), "journal-warm-up");
                 registry.Register<RoutingTableReplica>(system.ActorOf(
                     RoutingTableReplica.Props(services.GetRequiredService<IRoutingTableConsumer>()), "routing-table-replica"));
                 var probeClients = services.GetRequiredService<IHttpClientFactory>();
