@@ -1,7 +1,6 @@
-using System.Text.Encodings.Web;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ClusterLB.Node.Authentication;
@@ -14,18 +13,13 @@ namespace ClusterLB.Node.Authentication;
 /// </summary>
 public static class NodeAuthentication
 {
-    /// <summary>Registers the schemes for <paramref name="jwtBearer"/>, or the scheme that authenticates nobody when null.</summary>
+    /// <summary>Registers the scheme for <paramref name="jwtBearer"/>, or, when null, authentication that finds nobody.</summary>
     public static IServiceCollection AddNodeAuthentication(this IServiceCollection services, JwtBearerAuthentication? jwtBearer)
     {
         if (jwtBearer is null)
         {
-            // A route with the Default policy is answered 401 (403 for a forbidden one) instead of failing on a missing scheme.
-            services.AddAuthentication(options =>
-                {
-                    options.DefaultChallengeScheme = NoAuthenticationHandler.Name;
-                    options.DefaultForbidScheme = NoAuthenticationHandler.Name;
-                })
-                .AddScheme<AuthenticationSchemeOptions, NoAuthenticationHandler>(NoAuthenticationHandler.Name, null);
+            // No scheme, so ASP.NET Core adds no authentication step that would run on every request and find nobody.
+            services.AddSingleton<IAuthenticationService, NobodyAuthenticated>();
             return services;
         }
 
@@ -52,12 +46,32 @@ public static class NodeAuthentication
         return services;
     }
 
-    /// <summary>A scheme that authenticates nobody: it only answers challenges (401) and forbids (403).</summary>
-    private sealed class NoAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    /// <summary>
+    /// Authentication without a configured scheme: nobody is authenticated, whatever scheme a policy names, so a route
+    /// that needs a signed-in caller answers 401 (403 when forbidden) instead of failing on a missing scheme.
+    /// </summary>
+    private sealed class NobodyAuthenticated : IAuthenticationService
     {
-        public const string Name = "ClusterLB.None";
+        private static readonly Task<AuthenticateResult> Nobody = Task.FromResult(AuthenticateResult.NoResult());
 
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(AuthenticateResult.NoResult());
+        public Task<AuthenticateResult> AuthenticateAsync(HttpContext context, string? scheme) => Nobody;
+
+        public Task ChallengeAsync(HttpContext context, string? scheme, AuthenticationProperties? properties) =>
+            Answer(context, StatusCodes.Status401Unauthorized);
+
+        public Task ForbidAsync(HttpContext context, string? scheme, AuthenticationProperties? properties) =>
+            Answer(context, StatusCodes.Status403Forbidden);
+
+        public Task SignInAsync(HttpContext context, string? scheme, ClaimsPrincipal principal, AuthenticationProperties? properties) =>
+            throw new NotSupportedException("The proxy signs nobody in.");
+
+        public Task SignOutAsync(HttpContext context, string? scheme, AuthenticationProperties? properties) =>
+            throw new NotSupportedException("The proxy signs nobody out.");
+
+        private static Task Answer(HttpContext context, int status)
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
     }
 }

@@ -25,89 +25,94 @@ public static class ResponseCaching
         var caches = pipeline.ApplicationServices.GetRequiredService<ResponseCaches>();
         var time = pipeline.ApplicationServices.GetRequiredService<TimeProvider>();
         var inFlight = new ConcurrentDictionary<string, TaskCompletionSource<CachedResponse?>>(StringComparer.Ordinal);
-        pipeline.Use(async (context, next) =>
-        {
-            var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
-            if (!caches.TryGet(routeId, out var cache))
-            {
-                await next();
-                return;
-            }
-
-            if (!IsSafe(context.Request.Method))
-            {
-                // A change that succeeded makes what is stored for its URL stale (RFC 9111 §4.4).
-                var path = context.Request.Path.Value ?? "/";
-                await next();
-                if (context.Response.StatusCode is >= 200 and < 400)
-                {
-                    cache.Store.Remove(entry => entry.RouteId == routeId && entry.Path == path);
-                }
-
-                return;
-            }
-
-            if (!CacheRules.MayUse(context.Request, cache.Policy))
-            {
-                await next();
-                return;
-            }
-
-            var primary = PrimaryKey(routeId, context.GetReverseProxyFeature().Cluster.Config.ClusterId, context.Request);
-            var vary = VaryNames(cache.Policy, cache.Store.VaryFor(primary));
-            var key = Key(primary, vary, context.Request);
-            var revalidate = CacheRules.WantsRevalidation(context.Request);
-            if (cache.Store.TryGet(key, out var stored))
-            {
-                if (!revalidate && stored.IsFresh(time.GetUtcNow()))
-                {
-                    caches.CountHit();
-                    await ServeAsync(context, stored, time.GetUtcNow());
-                    return;
-                }
-
-                if ((stored.ETag ?? stored.LastModified) is not null && !HasOwnConditions(context.Request))
-                {
-                    await RevalidateAsync(context, next, caches, cache, primary, stored, time);
-                    return;
-                }
-            }
-
-            var flight = new TaskCompletionSource<CachedResponse?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var leader = inFlight.GetOrAdd(key, flight);
-            if (leader != flight)
-            {
-                var shared = await WaitForAsync(leader.Task, context.RequestAborted);
-                if (shared is not null && shared.IsFresh(time.GetUtcNow()))
-                {
-                    caches.CountHit();
-                    await ServeAsync(context, shared, time.GetUtcNow());
-                    return;
-                }
-
-                caches.CountMiss();
-                await next(); // not storable: each request goes to the backend
-                return;
-            }
-
-            CachedResponse? fetched = null;
-            try
-            {
-                caches.CountMiss();
-                MarkMiss(context);
-                fetched = await FetchAsync(context, next, cache, primary, time, hold: false);
-            }
-            finally
-            {
-                inFlight.TryRemove(KeyValuePair.Create(key, flight));
-                flight.TrySetResult(fetched);
-            }
-        });
+        pipeline.Use((context, next) =>
+            caches.TryGet(context.GetReverseProxyFeature().Route.Config.RouteId, out var cache)
+                ? CacheAsync(context, next, caches, cache, time, inFlight)
+                : next(context));
         return pipeline;
     }
 
+    private static async Task CacheAsync(
+        HttpContext context,
+        RequestDelegate next,
+        ResponseCaches caches,
+        RouteCache cache,
+        TimeProvider time,
+        ConcurrentDictionary<string, TaskCompletionSource<CachedResponse?>> inFlight)
+    {
+        var routeId = context.GetReverseProxyFeature().Route.Config.RouteId;
+        if (!IsSafe(context.Request.Method))
+        {
+            // A change that succeeded makes what is stored for its URL stale (RFC 9111 §4.4).
+            var path = context.Request.Path.Value ?? "/";
+            await next(context);
+            if (context.Response.StatusCode is >= 200 and < 400)
+            {
+                cache.Store.Remove(entry => entry.RouteId == routeId && entry.Path == path);
+            }
+
+            return;
+        }
+
+        if (!CacheRules.MayUse(context.Request, cache.Policy))
+        {
+            await next(context);
+            return;
+        }
+
+        var primary = PrimaryKey(routeId, context.GetReverseProxyFeature().Cluster.Config.ClusterId, context.Request);
+        var vary = VaryNames(cache.Policy, cache.Store.VaryFor(primary));
+        var key = Key(primary, vary, context.Request);
+        var revalidate = CacheRules.WantsRevalidation(context.Request);
+        if (cache.Store.TryGet(key, out var stored))
+        {
+            if (!revalidate && stored.IsFresh(time.GetUtcNow()))
+            {
+                caches.CountHit();
+                await ServeAsync(context, stored, time.GetUtcNow());
+                return;
+            }
+
+            if ((stored.ETag ?? stored.LastModified) is not null && !HasOwnConditions(context.Request))
+            {
+                await RevalidateAsync(context, next, caches, cache, primary, stored, time);
+                return;
+            }
+        }
+
+        var flight = new TaskCompletionSource<CachedResponse?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var leader = inFlight.GetOrAdd(key, flight);
+        if (leader != flight)
+        {
+            var shared = await WaitForAsync(leader.Task, context.RequestAborted);
+            if (shared is not null && shared.IsFresh(time.GetUtcNow()))
+            {
+                caches.CountHit();
+                await ServeAsync(context, shared, time.GetUtcNow());
+                return;
+            }
+
+            caches.CountMiss();
+            await next(context); // not storable: each request goes to the backend
+            return;
+        }
+
+        CachedResponse? fetched = null;
+        try
+        {
+            caches.CountMiss();
+            MarkMiss(context);
+            fetched = await FetchAsync(context, next, cache, primary, time, hold: false);
+        }
+        finally
+        {
+            inFlight.TryRemove(KeyValuePair.Create(key, flight));
+            flight.TrySetResult(fetched);
+        }
+    }
+
     private static async Task RevalidateAsync(
-        HttpContext context, Func<Task> next, ResponseCaches caches, RouteCache cache, string primary, CachedResponse stored, TimeProvider time)
+        HttpContext context, RequestDelegate next, ResponseCaches caches, RouteCache cache, string primary, CachedResponse stored, TimeProvider time)
     {
         if (stored.ETag is { } etag)
         {
@@ -124,7 +129,7 @@ public static class ResponseCaching
         context.Response.Body = capture;
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {
@@ -157,14 +162,14 @@ public static class ResponseCaching
     }
 
     private static async Task<CachedResponse?> FetchAsync(
-        HttpContext context, Func<Task> next, RouteCache cache, string primary, TimeProvider time, bool hold)
+        HttpContext context, RequestDelegate next, RouteCache cache, string primary, TimeProvider time, bool hold)
     {
         var original = context.Response.Body;
         var capture = new CaptureStream(original, cache.Policy.MaxEntryBytes ?? ResponseCachePolicy.DefaultMaxEntryBytes, hold);
         context.Response.Body = capture;
         try
         {
-            await next();
+            await next(context);
         }
         finally
         {

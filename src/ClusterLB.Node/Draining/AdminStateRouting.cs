@@ -32,14 +32,14 @@ internal static class AdminStateRouting
             var states = StatesOf(proxy.Cluster);
             if (states.None)
             {
-                return next();
+                return next(context);
             }
 
             var now = time.GetUtcNow();
             var remaining = Without(proxy.AvailableDestinations, d => states.IsOut(d.DestinationId, now));
             proxy.AvailableDestinations = remaining;
             context.Items[BeforeAffinityKey] = remaining;
-            return next();
+            return next(context);
         });
         affinity(pipeline);
         pipeline.Use((context, next) =>
@@ -52,7 +52,7 @@ internal static class AdminStateRouting
                 proxy.AvailableDestinations = Without(proxy.AvailableDestinations, d => states.IsDraining(d.DestinationId));
             }
 
-            return next();
+            return next(context);
         });
         return pipeline;
     }

@@ -9,10 +9,10 @@ namespace ClusterLB.Node.Filtering;
 /// metadata (<c>ClusterLB.RequestFilter</c>). A refused request is answered 403 (405 for a method,
 /// 413 for a body size) with its request id, and logged; an observe-only filter logs what it would refuse.
 /// </summary>
-internal sealed partial class RequestFiltering(RequestFilterCatalog catalog, ILogger<RequestFiltering> logger) : IMiddleware
+internal sealed partial class RequestFiltering(RequestDelegate next, RequestFilterCatalog catalog, ILogger<RequestFiltering> logger)
 {
-    /// <inheritdoc />
-    public Task InvokeAsync(HttpContext context, RequestDelegate next)
+    /// <summary>Refuses the request or hands it on.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
         var snapshot = catalog.Current;
         if (snapshot.IsEmpty)

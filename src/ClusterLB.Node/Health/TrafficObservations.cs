@@ -26,7 +26,7 @@ internal static class TrafficObservations
         pipeline.Use(async (context, next) =>
         {
             var startedAt = Stopwatch.GetTimestamp();
-            await next();
+            await next(context);
             var endedAt = Stopwatch.GetTimestamp();
             var error = context.GetForwarderErrorFeature()?.Error;
             var clientGone = error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled;

@@ -21,7 +21,7 @@ public sealed class HttpsEnforcement(HttpsOptions options, IServer server)
     private int? _httpsPort;
 
     /// <summary>Redirects or marks the response, then hands on.</summary>
-    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    public Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var metadata = context.GetReverseProxyFeature().Route.Config.Metadata;
         if (!context.Request.IsHttps)
@@ -46,7 +46,7 @@ public sealed class HttpsEnforcement(HttpsOptions options, IServer server)
             });
         }
 
-        return next();
+        return next(context);
     }
 
     private static bool Applies(IReadOnlyDictionary<string, string>? metadata, string key, bool global) =>

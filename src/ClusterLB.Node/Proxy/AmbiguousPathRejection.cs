@@ -18,20 +18,16 @@ public static partial class AmbiguousPathRejection
     /// <summary>Adds the check to the YARP pipeline, before anything is sent to a backend.</summary>
     public static IReverseProxyApplicationBuilder UseAmbiguousPathRejection(this IReverseProxyApplicationBuilder pipeline)
     {
-        pipeline.Use(async (context, next) =>
-        {
-            if (IsAmbiguous(context.Request.Path.Value))
-            {
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                context.Response.Headers[ProxyErrorResponses.ErrorHeader] = Reason;
-                context.Response.ContentType = "text/plain; charset=utf-8";
-                await context.Response.WriteAsync("400 Bad Request: the path has an encoded dot segment\n", CancellationToken.None);
-                return;
-            }
-
-            await next();
-        });
+        pipeline.Use((context, next) => IsAmbiguous(context.Request.Path.Value) ? RefuseAsync(context) : next(context));
         return pipeline;
+    }
+
+    private static Task RefuseAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.Headers[ProxyErrorResponses.ErrorHeader] = Reason;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync("400 Bad Request: the path has an encoded dot segment\n", CancellationToken.None);
     }
 
     /// <summary>Whether <paramref name="path"/>, as Kestrel decoded it, has a dot segment once every encoding of '.', '/' and '\' is read.</summary>

@@ -24,11 +24,9 @@ public static class ClientEdge
         services.AddSingleton(options.RequestId);
         services.AddSingleton(options.ResponseHeaders);
         services.Configure<ForwardedHeadersOptions>(options.Forwarding.Configure);
-        services.AddSingleton<RequestIds>();
 
         services.AddSingleton<RequestFilterCatalog>();
         services.AddSingleton<IAppliedTableObserver>(s => s.GetRequiredService<RequestFilterCatalog>());
-        services.AddSingleton<RequestFiltering>();
 
         var level = options.Compression.CompressionLevel;
         services.Configure<BrotliCompressionProviderOptions>(brotli => brotli.Level = level);

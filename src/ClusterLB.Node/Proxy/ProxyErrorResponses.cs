@@ -17,7 +17,7 @@ public static class ProxyErrorResponses
     {
         pipeline.Use(async (context, next) =>
         {
-            await next();
+            await next(context);
             if (context.GetForwarderErrorFeature() is not { } failure || context.Response.HasStarted)
             {
                 return;

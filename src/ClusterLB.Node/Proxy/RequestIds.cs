@@ -9,10 +9,17 @@ namespace ClusterLB.Node.Proxy;
 /// the backend and back to the client in the configured header, and is in a logging scope around the
 /// rest of the request, so every log line about the request carries it.
 /// </summary>
-internal sealed class RequestIds(RequestIdOptions options, ILogger<RequestIds> logger) : IMiddleware
+internal sealed class RequestIds(RequestDelegate next, RequestIdOptions options, ILogger<RequestIds> logger)
 {
-    /// <inheritdoc />
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    private readonly Func<object, Task> _answerWithId = state =>
+    {
+        var context = (HttpContext)state;
+        context.Response.Headers[options.Header] = context.TraceIdentifier;
+        return Task.CompletedTask;
+    };
+
+    /// <summary>Gives the request its id, then hands on.</summary>
+    public async Task InvokeAsync(HttpContext context)
     {
         var header = options.Header;
         var incoming = context.Request.Headers[header];
@@ -22,12 +29,7 @@ internal sealed class RequestIds(RequestIdOptions options, ILogger<RequestIds> l
         context.TraceIdentifier = id;
         context.Request.Headers[header] = id;
         // At the start of the answer, after the backend's headers were copied: the client gets this id, not the backend's.
-        context.Response.OnStarting(static state =>
-        {
-            var (response, name, value) = ((HttpResponse, string, string))state;
-            response.Headers[name] = value;
-            return Task.CompletedTask;
-        }, (context.Response, header, id));
+        context.Response.OnStarting(_answerWithId, context);
 
         using (logger.BeginScope(new RequestIdScope(id)))
         {

@@ -31,28 +31,27 @@ public static class ClusterRateLimiting
     public static IReverseProxyApplicationBuilder UseClusterRateLimiting(this IReverseProxyApplicationBuilder pipeline)
     {
         var limits = pipeline.ApplicationServices.GetRequiredService<ClusterRateLimits>();
-        pipeline.Use(async (context, next) =>
-        {
-            if (context.GetReverseProxyFeature().Route.Config.RouteId is not { } routeId || limits.ForRoute(routeId) is not { } route)
-            {
-                await next();
-                return;
-            }
-
-            using var lease = route.Acquire(context);
-            if (lease.IsAcquired)
-            {
-                await next();
-                return;
-            }
-
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            context.Response.Headers[ProxyErrorResponses.ErrorHeader] = Reason;
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync("429 Too Many Requests: rate limit reached, retry later\n", CancellationToken.None);
-        });
+        pipeline.Use((context, next) =>
+            context.GetReverseProxyFeature().Route.Config.RouteId is { } routeId && limits.ForRoute(routeId) is { } route
+                ? LimitAsync(context, next, route)
+                : next(context));
         return pipeline;
+    }
+
+    private static async Task LimitAsync(HttpContext context, RequestDelegate next, RouteRateLimit route)
+    {
+        using var lease = route.Acquire(context);
+        if (lease.IsAcquired)
+        {
+            await next(context);
+            return;
+        }
+
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers[ProxyErrorResponses.ErrorHeader] = Reason;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync("429 Too Many Requests: rate limit reached, retry later\n", CancellationToken.None);
     }
 }

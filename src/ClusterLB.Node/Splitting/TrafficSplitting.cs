@@ -33,7 +33,7 @@ internal static class TrafficSplitting
                 }
             }
 
-            return next();
+            return next(context);
         });
         return pipeline;
     }
