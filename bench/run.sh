@@ -18,7 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 all_targets="direct yarp clusterlb clusterlb3 nginx haproxy"
 all_workloads="get10 get1k get100k post10k affinity1k"
-targets=$all_targets workloads=$all_workloads connections="64 256" duration=10 rounds=3 rate=3000 quick=0
+targets=$all_targets workloads="" connections="" duration="" rounds="" rate=3000 quick=0
 
 invocation="bench/run.sh${*:+ $*}"
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
@@ -29,7 +29,7 @@ check_names() { # kind, list, allowed
 whole() { [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "$1 needs a whole number above 0, got '${2:-}'"; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) quick=1; workloads="get1k post10k affinity1k"; connections="64"; duration=5; rounds=1 ;;
+    --quick) quick=1 ;;
     --targets) check_names target "${2:-}" "$all_targets"; targets=${2//,/ }; shift ;;
     --workloads) check_names workload "${2:-}" "$all_workloads"; workloads=${2//,/ }; shift ;;
     --connections) [ -n "${2:-}" ] || die "--connections needs a list"; for c in ${2//,/ }; do whole "connection count" "$c"; done; connections=${2//,/ }; shift ;;
@@ -41,6 +41,12 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# --quick changes the defaults only: options given with it, before or after, still count.
+if [ "$quick" = 1 ]; then
+  : "${workloads:=get1k post10k affinity1k}" "${connections:=64}" "${duration:=5}" "${rounds:=1}"
+else
+  : "${workloads:=$all_workloads}" "${connections:=64 256}" "${duration:=10}" "${rounds:=3}"
+fi
 
 # --- tools, from Debian packages -----------------------------------------------------------------
 need=()

@@ -21,6 +21,9 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
     private const int ReadAttempts = 3;
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
 
+    // How long a change waits to go out with the changes that follow it: what a 100 ms periodic flush gave on average.
+    private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     private readonly IActorRef _replicator;
@@ -80,7 +83,6 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         var self = Self;
         _overrides.Connect((key, value, returned) => self.Tell(new OverrideChange(key, value, returned)));
         Timers.StartPeriodicTimer("sweep", Sweep.Instance, TimeSpan.FromSeconds(10));
-        Timers.StartPeriodicTimer("flush", Flush.Instance, TimeSpan.FromMilliseconds(100));
         Akka.Cluster.Cluster.Get(Context.System).RegisterOnMemberUp(() => self.Tell(CatchUp.Instance));
     }
 
@@ -194,11 +196,21 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
 
         var expiresAt = change.Value?.ExpiresAt ?? DateTimeOffset.UtcNow + _settings.OverrideTtl;
         changes[change.Key] = (new OverrideRecord(change.Key.ClusterId, change.Key.KeyHash, change.Value?.DestinationId, expiresAt.ToUnixTimeMilliseconds(), change.Returned), change.Value);
+        FlushSoon();
+    }
+
+    // The flush timer runs only while changes wait, so a node without affinity traffic is not woken for it.
+    private void FlushSoon()
+    {
+        if (!Timers.IsTimerActive(nameof(Flush)))
+        {
+            Timers.StartSingleTimer(nameof(Flush), Flush.Instance, FlushDelay);
+        }
     }
 
     // A shard's changes go out as one write, carried as a delta of the changed records only. Each
     // write rebuilds the shard, so under churn a shard is written at most once per
-    // ShardWriteInterval (a quiet shard at the next 100 ms tick); otherwise a million overrides
+    // ShardWriteInterval (a quiet shard FlushDelay after its first change); otherwise a million overrides
     // would be rebuilt ten times a second. Local, not majority: a majority write starts a
     // coordinating actor per write, hundreds a second under churn; deltas reach every node just
     // as soon.
@@ -239,6 +251,11 @@ public sealed class AffinityReplicator : ReceiveActor, IWithTimers
         foreach (var shard in flushed ?? [])
         {
             _pending.Remove(shard);
+        }
+
+        if (_pending.Count > 0)
+        {
+            FlushSoon();
         }
     }
 
