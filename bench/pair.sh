@@ -40,7 +40,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for tree in "$other" "$root"; do dotnet build "$tree/src/ClusterLB.Node" -c Release -nologo -v quiet >/dev/null; done
+for tree in "$other" "$root"; do
+  dotnet build "$tree/src/ClusterLB.Node" -c Release -nologo -v quiet >"$work/build.log" 2>&1 || die "$tree does not build: $(grep -m1 -E 'error|NU1301' "$work/build.log")"
+done
 chmod 755 "$work"; mkdir -p "$work/static" # nginx workers read it as an unprivileged user
 head -c 1024 /dev/zero | tr '\0' x >"$work/static/1024"
 sed "s|@WORK@|$work|g" "$root/bench/backend-nginx.conf" >"$work/backend.conf"
