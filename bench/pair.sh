@@ -5,8 +5,8 @@
 #
 #   bench/pair.sh OTHER_TREE [--rounds N] [--duration SECONDS] [--rate REQUESTS_PER_SECOND]
 #
-# Each round runs wrk -t2 -c64 GET 1 KB against A, then B (with --rate: hey at that fixed rate,
-# 30 connections). Per run: requests/s, CPU µs per request (utime+stime from /proc), p99, and bytes
+# Each round runs wrk -t2 -c64 GET 1 KB against A and B in turn, A first in odd rounds (with --rate:
+# hey at that fixed rate, 30 connections). Per run: requests/s, CPU µs per request (utime+stime from /proc), p99, and bytes
 # allocated per request (the runtime's allocation counter on /metrics; the steadiest number here).
 # Both nodes run ClusterLB's defaults: one node, SQLite, metrics on.
 set -euo pipefail
@@ -37,6 +37,7 @@ cleanup() {
   wait 2>/dev/null || true
   rm -rf "$work"
 }
+cleanup_keep() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; [ -f "$work/backend-nginx.pid" ] && kill "$(cat "$work/backend-nginx.pid")" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -59,18 +60,22 @@ start() { # name, tree, proxy port, admin port
 }
 start A "$other" 8421 9421
 start B "$root" 8422 9422
-for port in 5301 9421 9422; do
-  for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/$([ $port = 5301 ] && echo "?size=10" || echo healthz/ready)" && break; sleep 0.1; done
+for url in http://127.0.0.1:5301/?size=1024 http://127.0.0.1:9421/healthz/ready http://127.0.0.1:9422/healthz/ready; do
+  up=0
+  for _ in $(seq 1 600); do curl -sf -o /dev/null "$url" && { up=1; break; }; sleep 0.1; done
+  [ $up = 1 ] || { trap - EXIT; cleanup_keep; die "$url did not come up (logs: $work)"; }
 done
-curl -sf -o /dev/null http://127.0.0.1:9422/healthz/ready || die "the nodes did not come up (logs: $work)"
 for port in 8421 8422; do wrk -t2 -c64 -d15s "http://127.0.0.1:$port/?size=1024" >/dev/null; done # JIT and connection pools
 
 ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/$1.pid")/stat"; }
-allocated() { curl -sf -H "Authorization: Bearer $(cat "$work/$1/data/admin.token")" "http://127.0.0.1:$2/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/{print $2}'; }
+allocated() { # prints nothing when /metrics cannot be read; that run's B/req is then nan
+  { curl -sf -H "Authorization: Bearer $(cat "$work/$1/data/admin.token")" "http://127.0.0.1:$2/metrics" || true; } |
+    awk '/^dotnet_gc_heap_total_allocated_bytes_total/{print $2}'
+}
 clk=$(getconf CLK_TCK)
 echo -e "round\tbuild\treq/s\tCPU µs/req\tp99 ms\tB/req"
 for r in $(seq 1 "$rounds"); do
-  for n in A B; do
+  for n in $([ $((r % 2)) = 1 ] && echo A B || echo B A); do # who goes first alternates too
     port=$([ $n = A ] && echo 8421 || echo 8422); admin=$((port + 1000))
     m0=$(allocated $n $admin); t0=$(ticks $n)
     if [ -n "$rate" ]; then
@@ -85,7 +90,7 @@ for r in $(seq 1 "$rounds"); do
       p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) v = v / 1000; else if (v ~ /ms$/) v = v + 0; else v = v * 1000; printf "%.2f", v }' <<<"$out")
     fi
     awk -v r="$r" -v n=$n -v total="$total" -v d="$duration" -v t=$((t1 - t0)) -v k="$clk" -v p99="$p99" -v m0="$m0" -v m1="$m1" \
-      'BEGIN { printf "%s\t%s\t%.0f\t%.1f\t%s\t%.0f\n", r, n, total / d, t / k * 1e6 / total, p99, (m1 - m0) / total }'
+      'BEGIN { printf "%s\t%s\t%.0f\t%.1f\t%s\t%s\n", r, n, total / d, t / k * 1e6 / total, p99, (m0 == "" || m1 == "") ? "nan" : sprintf("%.0f", (m1 - m0) / total) }'
   done
 done | tee "$work/rows.tsv"
 for n in A B; do

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ClusterLB.Node.Authentication;
@@ -19,7 +20,8 @@ public static class NodeAuthentication
         if (jwtBearer is null)
         {
             // No scheme, so ASP.NET Core adds no authentication step that would run on every request and find nobody.
-            services.AddSingleton<IAuthenticationService, NobodyAuthenticated>();
+            // An application hosting the node that registered authentication of its own keeps it.
+            services.TryAddSingleton<IAuthenticationService, NobodyAuthenticated>();
             return services;
         }
 
